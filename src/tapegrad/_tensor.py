@@ -1,0 +1,572 @@
+"""Tensor: a backend array plus the bookkeeping autograd needs.
+
+A Tensor holds its array (`_data`), whether it requires grad, its `.grad`, the node that made it
+(`grad_fn`, None for leaves) and a version counter shared with its views. Operators and methods
+call the functions of `tapegrad.ops` (bound at the bottom of this module, which is imported last
+because ops depend on Tensor); in-place methods go through `_inplace`, which keeps autograd honest.
+"""
+import weakref
+
+from . import _backend as B
+from . import _dtype as D
+from . import _errors
+from ._printing import format_tensor
+from .autograd.grad_mode import _state
+from .autograd.graph import AccumulateGrad, VersionCounter
+
+xp = B.xp
+ndarray = B.ndarray
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints as `torch.Size([2, 3])`."""
+
+    def __repr__(self):
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for d in self:
+            n *= d
+        return n
+
+
+class device:
+    """Where a tensor lives. Only 'cpu' exists until a GPU backend is added."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type="cpu", index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        name, _, number = str(type).partition(":")
+        self.type = name
+        self.index = int(number) if number else index
+
+    def __repr__(self):
+        return f"device(type='{self.type}')" if self.index is None else \
+            f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other):
+        other = device(other) if isinstance(other, str) else other
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+
+CPU = device("cpu")
+_tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is faster than isinstance
+
+
+class Tensor:
+    """An n-dimensional array that records the operations applied to it, for gradients."""
+
+    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_base", "_view_fn",
+                 "_accumulator", "_retains_grad", "_grad_req", "__weakref__", "__dict__")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _tensor_types.add(cls)
+
+    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+        # The legacy constructor: Tensor([1, 2]) copies data as float32; Tensor(2, 3) is uninitialised.
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = args[0]._data if type(args[0]) in _tensor_types else args[0]
+            array = xp.array(data, dtype=D.to_np(dtype) or D.get_default_dtype().np)
+        else:
+            shape = _size_args(args)
+            array = xp.zeros(shape, dtype=D.to_np(dtype) or D.get_default_dtype().np)
+        _init(self, array, None, False)
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ---- autograd bookkeeping -------------------------------------------------------------------
+
+    @property
+    def requires_grad(self):
+        """Whether gradients flow to this tensor. Only leaves may be switched (`requires_grad_`)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set requires_grad in place on a leaf; returns self.
+
+        Example:
+            >>> b = tapegrad.ones(2)
+            >>> b.requires_grad_()
+            tensor([1., 1.], requires_grad=True)
+        """
+        if self.grad_fn is not None:
+            if requires_grad:
+                return self
+            raise RuntimeError(_errors.REQUIRES_GRAD_NONLEAF)
+        if requires_grad and not (self._data.dtype.kind in "fc"):
+            raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD)
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors the user made (and results that don't require grad): they get `.grad`."""
+        return self.grad_fn is None
+
+    def retain_grad(self):
+        """Keep `.grad` of this non-leaf tensor after backward (leaves keep theirs anyway)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def retain(grad):
+            tensor = ref()
+            if tensor is not None:
+                value = grad if _state.enabled else grad.detach()
+                tensor.grad = _make(xp.array(value._data)) if tensor.grad is None and not _state.enabled \
+                    else (value if tensor.grad is None else tensor.grad + value)
+        self.grad_fn._register_tensor_hook(0, retain)
+
+    @property
+    def retains_grad(self):
+        return bool(self._retains_grad)
+
+    def register_hook(self, hook):
+        """hook(grad) runs when this tensor's gradient is computed; it may return a replacement.
+
+        Example:
+            >>> x = tapegrad.tensor(2.0, requires_grad=True)
+            >>> h = x.register_hook(lambda g: g * 10)
+            >>> (x * 3).backward(); x.grad
+            tensor(30.)
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
+        return node._register_tensor_hook(0, hook)
+
+    def _grad_accumulator(self):
+        """This leaf's AccumulateGrad node, shared by all its uses (kept weakly, as PyTorch does)."""
+        node = self._accumulator() if self._accumulator is not None else None
+        if node is None:
+            node = AccumulateGrad(self)
+            self._accumulator = weakref.ref(node)
+        return node
+
+    def _edge(self):
+        """Where a gradient for this tensor goes: (grad_fn, 0) or (its AccumulateGrad, 0)."""
+        return (self.grad_fn, 0) if self.grad_fn is not None else (self._grad_accumulator(), 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `tapegrad.autograd.backward`)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing this one's memory (and version counter) but cut from the graph."""
+        out = _make(self._data)
+        out._version = self._version
+        return out
+
+    def detach_(self):
+        """Cut this tensor from the graph in place: it becomes a leaf that doesn't require grad."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self):
+        """The same memory, outside autograd: changes to it are not tracked (PyTorch's `.data`)."""
+        return _make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if type(value) in _tensor_types else xp.asarray(value)
+
+    # ---- what the tensor is -------------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        return D.from_np(self._data.dtype)
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape, or the length of one dimension."""
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+
+    def dim(self):
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def numel(self):
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    @property
+    def device(self):
+        return CPU
+
+    is_cuda = False
+    is_sparse = False
+    is_quantized = False
+    is_meta = False
+    layout = "torch.strided"
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None):
+        return self._data.flags.c_contiguous
+
+    def contiguous(self, memory_format=None):
+        return self if self._data.flags.c_contiguous else ops.clone(self)
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[dim]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    # ---- conversions --------------------------------------------------------------------------
+
+    def item(self):
+        """The single value as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(_errors.ITEM_NOT_ONE.format(numel=self._data.size))
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force=False):
+        """The array itself (shared memory); PyTorch refuses while the tensor requires grad."""
+        if self._requires_grad and not force:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if self._requires_grad:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def to(self, *args, **kwargs):
+        """Convert dtype (devices: only 'cpu'); returns self when nothing changes."""
+        target = kwargs.get("dtype")
+        for arg in args:
+            if isinstance(arg, D.dtype):
+                target = arg
+            elif type(arg) in _tensor_types:
+                target = arg.dtype
+            elif isinstance(arg, (str, device)):
+                _check_device(arg)
+        if "device" in kwargs:
+            _check_device(kwargs["device"])
+        if target is None or target is self.dtype:
+            return ops.clone(self) if kwargs.get("copy") else self
+        return ops.to_dtype(self, target)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return D.legacy_name(self.dtype)
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        _check_device("cuda")
+
+    def float(self):
+        return self.to(D.float32)
+
+    def double(self):
+        return self.to(D.float64)
+
+    def half(self):
+        return self.to(D.float16)
+
+    def long(self):
+        return self.to(D.int64)
+
+    def int(self):
+        return self.to(D.int32)
+
+    def bool(self):
+        return self.to(D.bool_)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(_errors.BOOL_AMBIGUOUS)
+        return bool(self._data.reshape(()))
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self, *, tensor_contents=None):
+        grad_fn = self.grad_fn
+        return format_tensor(self._data, D.from_np(self._data.dtype).name,
+                             grad_fn_name=grad_fn.name() if grad_fn is not None else None,
+                             requires_grad=self._requires_grad and grad_fn is None)
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                               "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        out = type(self).__new__(type(self))
+        _init(out, self._data.copy(), None, self._requires_grad)
+        if self.__dict__:
+            import copy
+            out.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        if self.grad is not None:
+            out.grad = self.grad.__deepcopy__(memo)
+        memo[id(self)] = out
+        return out
+
+    # ---- in place -----------------------------------------------------------------------------
+
+    def _inplace(self, result):
+        """Make `result` (computed out of place from self) the new value of self, as PyTorch would.
+
+        Checks PyTorch's rules first so that nothing changes when they fail. When the graph is
+        recorded, self takes over result's node; a node input that *is* self is first replaced by a
+        snapshot of the old value (PyTorch's "original self"), so no gradient reads the new data.
+        """
+        recording = result.grad_fn is not None
+        if _state.enabled and self._requires_grad and self.grad_fn is None:
+            raise RuntimeError(_errors.LEAF_INPLACE)
+        if _state.enabled and self._base is not None and self._base._requires_grad \
+                and self._base.grad_fn is None:
+            raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+        if result._data.dtype != self._data.dtype and not xp.can_cast(result._data.dtype, self._data.dtype,
+                                                                         "same_kind"):
+            raise RuntimeError(f"result type {_scalar_type_name(result.dtype)} can't be cast to the desired "
+                               f"output type {_scalar_type_name(self.dtype)}")
+        if not self._data.flags.writeable:
+            raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
+                               "refers to a single memory location. Please clone() the tensor before "
+                               "performing the operation.")
+        if recording and self._base is not None:
+            ops.write_through_view(self, result)
+            return self
+        if recording:
+            _snapshot_self(result.grad_fn, self)
+        self._data[...] = result._data
+        self._version.value += 1
+        if recording:
+            self.grad_fn = result.grad_fn
+            self._requires_grad = True
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place (a plain write: no gradient flows through it)."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        return self._inplace(ops.full_like(self, value) if type(value) not in _tensor_types
+                             else ops.expand(value.to(self.dtype), self.shape) * 1)
+
+    def copy_(self, src, non_blocking=False):
+        """Copy src's values into self (broadcasting), with gradient to src."""
+        if type(src) not in _tensor_types:
+            src = _make(xp.asarray(src))
+        value = ops.to_dtype(src, self.dtype) if src.dtype is not self.dtype else src
+        return self._inplace(ops.expand(value, self.shape) if value.shape != self.shape else ops.alias(value))
+
+    def __setitem__(self, index, value):
+        ops.setitem(self, index, value)
+
+
+def _scalar_type_name(d):
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(d.name, d.name)
+
+
+def _snapshot_self(node, tensor):
+    """Replace the saved references to `tensor` in `node` by a copy of its current value."""
+    from .autograd.graph import SavedTensor
+    saved = node._saved
+    if not saved:
+        return
+    for name, value in saved.items():
+        if type(value) is SavedTensor and value.tensor is tensor:
+            old = _make(tensor._data.copy(), grad_fn=tensor.grad_fn, requires_grad=tensor._requires_grad)
+            old._accumulator = tensor._accumulator
+            saved[name] = SavedTensor(old, old._data, old._version)
+
+
+def _check_device(dev):
+    name = str(dev.type if isinstance(dev, device) else dev)
+    if not name.startswith("cpu"):
+        raise AssertionError("Torch not compiled with CUDA enabled" if name.startswith("cuda")
+                             else f"tapegrad runs on the CPU only; got device {name!r}")
+
+
+def _size_args(args):
+    """Accept zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(torch.Size([2, 3]))."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(int(a) for a in args)
+
+
+def _init(t, data, grad_fn, requires_grad):
+    t._data = data
+    t._requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._version = VersionCounter()
+    t._base = None
+    t._view_fn = None
+    t._accumulator = None
+    t._retains_grad = False
+    t._grad_req = "add"
+
+
+def _make(data, grad_fn=None, requires_grad=None):
+    """Wrap a backend array without checks: the hot path of every op."""
+    t = object.__new__(Tensor)
+    t._data = data
+    t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
+    t.grad = None
+    t.grad_fn = grad_fn
+    t._version = VersionCounter()
+    t._base = None
+    t._view_fn = None
+    t._accumulator = None
+    t._retains_grad = False
+    t._grad_req = "add"
+    return t
+
+
+Tensor._make = staticmethod(_make)
+_tensor_types.add(Tensor)
+
+
+def _rebuild(data, requires_grad):
+    t = _make(data)
+    t._requires_grad = requires_grad
+    return t
+
+
+from . import ops  # noqa: E402  (late import: ops need Tensor)
+
+
+def _bind_methods():
+    """Tensor methods and operators, each a call of the op of the same name."""
+    def method(fn):
+        return lambda self, *args, **kwargs: fn(self, *args, **kwargs)
+
+    for name in ("add", "sub", "mul", "div", "neg", "reciprocal", "exp", "log", "sqrt", "abs", "sign",
+                 "sin", "cos", "tanh", "sigmoid", "relu", "clone", "square", "sum", "mean", "dot", "mm",
+                 "mv", "bmm", "matmul", "reshape", "view", "flatten", "transpose", "t", "permute",
+                 "unsqueeze", "squeeze", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+                 "logical_or", "logical_xor"):
+        setattr(Tensor, name, getattr(ops, name))
+    Tensor.pow = ops.pow
+    Tensor.expand = ops.expand
+    Tensor.multiply, Tensor.subtract, Tensor.divide, Tensor.true_divide = ops.mul, ops.sub, ops.div, ops.div
+    Tensor.negative, Tensor.absolute = ops.neg, ops.abs
+    Tensor.expand_as = lambda self, other: ops.expand(self, other.shape)
+    Tensor.view_as = lambda self, other: ops.view(self, other.shape)
+    Tensor.reshape_as = lambda self, other: ops.reshape(self, other.shape)
+    Tensor.T = property(lambda self: ops.permute(self, tuple(range(self.ndim - 1, -1, -1))))
+    Tensor.mT = property(lambda self: ops.transpose(self, -2, -1))
+    Tensor.swapaxes = Tensor.swapdims = ops.transpose
+
+    Tensor.__add__ = Tensor.__radd__ = ops.add
+    Tensor.__sub__ = ops.sub
+    Tensor.__rsub__ = lambda self, other: ops.rsub(self, other)
+    Tensor.__mul__ = Tensor.__rmul__ = ops.mul
+    Tensor.__truediv__ = ops.div
+    Tensor.__rtruediv__ = lambda self, other: ops.mul(ops.reciprocal(self), other)
+    Tensor.__neg__ = ops.neg
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = ops.abs
+    Tensor.__pow__ = ops.pow
+    Tensor.__rpow__ = lambda self, other: ops.pow(other, self)
+    Tensor.__matmul__ = ops.matmul
+    Tensor.__rmatmul__ = lambda self, other: ops.matmul(other, self)
+    Tensor.__eq__, Tensor.__ne__ = ops.eq, ops.ne
+    Tensor.__lt__, Tensor.__le__, Tensor.__gt__, Tensor.__ge__ = ops.lt, ops.le, ops.gt, ops.ge
+    Tensor.__and__ = Tensor.__rand__ = ops.bitwise_and
+    Tensor.__or__ = Tensor.__ror__ = ops.bitwise_or
+    Tensor.__xor__ = Tensor.__rxor__ = ops.bitwise_xor
+    Tensor.__invert__ = lambda self: _make(~self._data)
+    Tensor.__getitem__ = ops.getitem
+
+    def inplace(fn):
+        def apply(self, *args, **kwargs):
+            return self._inplace(fn(self, *args, **kwargs))
+        apply.__name__ = fn.__name__ + "_"
+        apply.__doc__ = f"In-place {fn.__name__}: self = {fn.__name__}(self, ...); returns self."
+        return apply
+
+    for name in ("add", "sub", "mul", "div", "pow", "exp", "log", "sqrt", "abs", "neg", "sin", "cos",
+                 "tanh", "sigmoid", "relu", "reciprocal", "sign", "square"):
+        setattr(Tensor, name + "_", inplace(getattr(ops, name)))
+    Tensor.__iadd__, Tensor.__isub__ = Tensor.add_, Tensor.sub_
+    Tensor.__imul__, Tensor.__itruediv__, Tensor.__ipow__ = Tensor.mul_, Tensor.div_, Tensor.pow_
+    del method
+
+
+_bind_methods()

@@ -1,0 +1,113 @@
+"""Grad mode: whether ops record the graph. One thread-local flag, as in PyTorch.
+
+`no_grad`, `enable_grad`, `set_grad_enabled` and `inference_mode` are context managers and
+decorators. The engine runs derivative rules with grad mode set to `create_graph`, which is how
+higher-order derivatives get recorded (Chainer's and PyTorch's trick).
+"""
+import functools
+import threading
+
+
+class _State(threading.local):
+    enabled = True  # class default: every new thread starts with grad mode on, as in PyTorch
+    inference = False
+
+
+_state = _State()
+
+
+def is_grad_enabled():
+    """True when ops record the graph in this thread."""
+    return _state.enabled
+
+
+def is_inference_mode_enabled():
+    """True inside `inference_mode()` in this thread."""
+    return _state.inference
+
+
+class _DecoratorContextManager:
+    """A context manager that is also a decorator (each call of the function gets a fresh one)."""
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self._clone():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def _clone(self):
+        return type(self)()
+
+
+class no_grad(_DecoratorContextManager):
+    """Disable recording of the graph in this block or function.
+
+    Example:
+        >>> x = tapegrad.tensor(1.0, requires_grad=True)
+        >>> with tapegrad.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
+
+    def __enter__(self):
+        self._prev = _state.enabled
+        _state.enabled = False
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+
+
+class enable_grad(_DecoratorContextManager):
+    """Enable recording of the graph inside a `no_grad` block."""
+
+    def __enter__(self):
+        self._prev = _state.enabled
+        _state.enabled = True
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Set grad mode on or off; works as a function call, a context manager and a decorator."""
+
+    def __init__(self, mode):
+        self._prev = _state.enabled
+        self.mode = bool(mode)
+        _state.enabled = self.mode  # PyTorch: calling it as a plain function takes effect at once
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+
+    def _clone(self):
+        prev = _state.enabled
+        clone = type(self)(self.mode)
+        clone._prev = prev
+        return clone
+
+    def __call__(self, func):
+        _state.enabled = self._prev  # used as a decorator: undo the eager switch of __init__
+        return super().__call__(func)
+
+
+class inference_mode(_DecoratorContextManager):
+    """Like `no_grad` (tapegrad has no separate inference tensors); `inference_mode(False)` is a no-op."""
+
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (_state.enabled, _state.inference)
+        if self.mode:
+            _state.enabled, _state.inference = False, True
+
+    def __exit__(self, *exc):
+        _state.enabled, _state.inference = self._prev
+
+    def _clone(self):
+        return type(self)(self.mode)

@@ -1,0 +1,206 @@
+"""Graph nodes: what the engine walks.
+
+A `Node` is one recorded operation. It knows where its input gradients go (`next_edges`: one
+`(node, input_nr)` pair or None per input), its creation number `seq` (the engine's priority) and
+what it saved for its rule. The registry in `ops/_registry.py` makes one Node subclass per op, named
+as PyTorch names it (`MulBackward0`); `AccumulateGrad` ends the edges of leaves and writes `.grad`.
+
+NOTE [gradient values]: during a backward pass without `create_graph`, gradients travel as raw
+backend arrays and rules run on arrays (HIPS's pass-through), so the graph costs no Tensor wrapping.
+With `create_graph=True` they travel as Tensors and the rules are recorded. Hooks always see Tensors.
+"""
+import itertools
+import sys
+
+from .. import _errors
+from .._dtype import legacy_name, from_np
+from .grad_mode import _state
+
+_sequence = itertools.count()
+
+
+class VersionCounter:
+    """How many times a tensor's memory was changed in place; shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class Node:
+    """One operation of the recorded graph; subclasses give `apply` and PyTorch's class name."""
+
+    __slots__ = ("next_edges", "seq", "_saved", "_pre_hooks", "_hooks", "metadata", "__weakref__")
+    num_outputs = 1
+
+    def __init__(self, next_edges=()):
+        self.next_edges = next_edges
+        self.seq = next(_sequence)
+        self._saved = None
+        self._pre_hooks = None
+        self._hooks = None
+        self.metadata = None
+
+    def name(self):
+        """PyTorch's name of this node, e.g. 'MulBackward0'."""
+        return type(self).__name__
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        """((node, input_nr) or (None, 0), ...): where this node sends each input's gradient."""
+        return tuple(edge if edge is not None else (None, 0) for edge in self.next_edges)
+
+    def apply(self, grad_outputs):
+        """Gradients of the inputs (one per next edge) from those of the outputs."""
+        raise NotImplementedError
+
+    def release(self):
+        """Free the saved tensors after backward (unless retain_graph): see SavedTensor.unpack."""
+        saved = self._saved
+        if saved:
+            for value in saved.values():
+                if type(value) is SavedTensor:
+                    value.release()
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node; it may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node; it may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _register_tensor_hook(self, output_nr, fn):
+        """A hook of the tensor that is output `output_nr` of this node: fn(grad) -> grad or None."""
+        def prehook(grad_outputs):
+            grad = grad_outputs[output_nr]
+            if grad is None:
+                return None
+            result = fn(grad)
+            if result is None:
+                return None
+            grad_outputs = list(grad_outputs)
+            grad_outputs[output_nr] = result
+            return grad_outputs
+        prehook._tensor_hook = fn
+        return self.register_prehook(prehook)
+
+
+class _RemovableHandle:
+    """What `register_hook` returns: `handle.remove()` takes the hook out."""
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        try:
+            self._hooks.remove(self._fn)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The end of a leaf's edges: adds the arriving gradient into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        super().__init__(())
+        self.variable = variable
+        self.seq = sys.maxsize  # run as soon as ready, as PyTorch does, freeing the gradient early
+
+    def apply(self, grad_outputs):
+        accumulate_into(self.variable, grad_outputs[0])
+        return ()
+
+
+def accumulate_into(variable, grad):
+    """Add `grad` (array or Tensor, see NOTE [gradient values]) into `variable.grad`."""
+    if grad is None:
+        return
+    Tensor = _tensor_class()
+    if getattr(variable, "_grad_req", "add") == "write":  # MXNet's face: grad is overwritten
+        variable.grad = None
+    old = variable.grad
+    if type(grad) is Tensor:  # create_graph=True: keep the graph of the gradient
+        if grad.dtype is not variable.dtype:
+            grad = grad.to(variable.dtype)
+        variable.grad = (grad.clone() if grad.requires_grad else grad.detach().clone()) if old is None \
+            else old + grad
+        return
+    if old is None:
+        # Copy: the array may be a broadcast view, another leaf's gradient or the user's own tensor.
+        variable.grad = Tensor._make(grad.astype(variable._data.dtype, copy=True))
+    elif _state.enabled or old.requires_grad:
+        variable.grad = old + Tensor._make(grad)
+    else:
+        old._data += grad
+        old._version.value += 1
+
+
+def _tensor_class():
+    from .._tensor import Tensor
+    return Tensor
+
+
+class SavedTensor:
+    """A tensor a node keeps for its rule, checked against in-place changes when unpacked.
+
+    An input is kept as its Tensor. An output is kept as its array only, never as the output Tensor
+    (that would be a cycle node -> tensor -> node that only the garbage collector frees); when a
+    Tensor is needed (create_graph), one is rebuilt around the array with the node as its grad_fn.
+    """
+
+    __slots__ = ("tensor", "data", "counter", "version", "released")
+
+    def __init__(self, tensor, data, counter):
+        self.tensor = tensor
+        self.data = data
+        self.counter = counter
+        self.version = counter.value
+        self.released = False
+
+    def unpack(self, node, as_tensor):
+        if self.released:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.counter.value != self.version:
+            raise RuntimeError(self._modified_message())
+        if not as_tensor:
+            return self.data
+        if self.tensor is not None:
+            return self.tensor
+        out = _tensor_class()._make(self.data, grad_fn=node)
+        out._version = self.counter
+        return out
+
+    def release(self):
+        self.tensor = self.data = None
+        self.released = True
+
+    def _modified_message(self):
+        producer = ""
+        t = self.tensor
+        if t is not None and t.grad_fn is not None:
+            name = t.grad_fn.name()
+            name = "torch::autograd::" + name if name == "CopySlices" else name.rsplit("Backward", 1)[0]
+            producer = f", which is output 0 of {name},"
+        shape = ", ".join(str(n) for n in self.data.shape)
+        return _errors.MODIFIED_INPLACE.format(
+            type_name=legacy_name(from_np(self.data.dtype)), shape=shape, producer=producer,
+            version=self.counter.value, expected=self.version)

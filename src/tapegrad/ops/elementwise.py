@@ -1,0 +1,252 @@
+"""Elementwise ops: one block each, forward on arrays and its derivatives beside it.
+
+Rules use only operators and ops functions (see ops/_registry.py). Broadcasting is the registry's
+job: a rule returns the gradient at the output's shape. `math` constants, never NumPy float64
+scalars, so that float32 stays float32 (NEP 50 treats NumPy scalars as strongly typed).
+"""
+from .. import _backend as B
+from .. import _dtype as D
+from ._registry import defop
+
+xp = B.xp
+
+
+@defop("AddBackward0",
+       vjp=(lambda g: g,                                          # d(a + alpha b)/da = 1
+            lambda g, alpha: g if alpha == 1 else g * alpha),     # d/db = alpha
+       jvp=(lambda input_t: input_t, lambda other_t, alpha: other_t * alpha))
+def add(input, other, alpha=1):
+    """input + alpha * other, broadcasting as PyTorch does.
+
+    Example:
+        >>> tapegrad.add(tapegrad.tensor([1., 2.]), 1)
+        tensor([2., 3.])
+    """
+    return input + other if alpha == 1 else input + other * alpha
+
+
+@defop("SubBackward0",
+       vjp=(lambda g: g,
+            lambda g, alpha: -g if alpha == 1 else g * -alpha),
+       jvp=(lambda input_t: input_t, lambda other_t, alpha: other_t * -alpha))
+def sub(input, other, alpha=1):
+    """input - alpha * other."""
+    return input - other if alpha == 1 else input - other * alpha
+
+
+@defop("RsubBackward1",
+       vjp=(lambda g, alpha: g if alpha == 1 else g * alpha, lambda g: -g),
+       jvp=(lambda input_t, alpha: input_t * alpha, lambda other_t: -other_t))
+def rsub(input, other, alpha=1):
+    """other - alpha * input (what `2 - x` computes)."""
+    return other - input if alpha == 1 else other - input * alpha
+
+
+@defop("MulBackward0",
+       vjp=(lambda g, other: g * other,                           # d(a*b)/da = b
+            lambda g, input: g * input),                          # d(a*b)/db = a
+       jvp=(lambda input_t, other: input_t * other, lambda other_t, input: input * other_t))
+def mul(input, other):
+    """Multiply elementwise."""
+    return input * other
+
+
+@defop("DivBackward0",
+       vjp=(lambda g, other: g / other,                           # d(a/b)/da = 1/b
+            lambda g, input, other: -g * input / (other * other)),  # d(a/b)/db = -a/b^2
+       jvp=(lambda input_t, other: input_t / other, lambda other_t, input, other: -other_t * input / (other * other)),
+       promote="float")
+def div(input, other):
+    """True division; integer inputs give the default float dtype, as in PyTorch."""
+    return input / other
+
+
+@defop("NegBackward0", vjp=lambda g: -g, jvp="linear")
+def neg(input):
+    """-input."""
+    return -input
+
+
+@defop("ReciprocalBackward0", vjp=lambda g, out: -g * out * out, jvp="elementwise", promote="float")
+def reciprocal(input):
+    """1 / input."""
+    return 1 / input
+
+
+@defop("PowBackward0",
+       vjp=lambda g, input, exponent: _pow_scalar_grad(g, input, exponent),
+       jvp="elementwise", domain=(0, None))
+def pow_scalar(input, exponent):
+    """input ** exponent for a Python number exponent."""
+    if exponent == 2:
+        return input * input
+    if type(exponent) is float and input.dtype.kind in "biu":
+        input = input.astype(D.get_default_dtype().np)
+    return input ** exponent
+
+
+def _pow_scalar_grad(g, input, exponent):
+    # d(x^n)/dx = n x^(n-1); n == 0 gives zeros, not 0 * x^-1 (which is nan at 0)
+    if exponent == 0:
+        return g * 0
+    if exponent == 1:
+        return g
+    if exponent == 2:
+        return g * (input * 2)
+    return g * (pow(input, exponent - 1) * exponent)
+
+
+@defop("PowBackward1",
+       vjp=(lambda g, input, other: g * (other * pow(input, other - 1)),   # d(a^b)/da = b a^(b-1)
+            lambda g, out, input: g * (out * log(input))),                  # d(a^b)/db = a^b ln a
+       jvp=(lambda input_t, input, other: input_t * (other * pow(input, other - 1)),
+            lambda other_t, out, input: other_t * (out * log(input))),
+       domain=(0, None))
+def pow_tensor(input, other):
+    """input ** other with a tensor exponent."""
+    return input ** other
+
+
+def _log_scalar(value):
+    import math
+    return math.log(value) if value > 0 else float("nan")
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a Python number.
+
+    Example:
+        >>> tapegrad.pow(tapegrad.tensor(3.0), 2)
+        tensor(9.)
+    """
+    from .._tensor import _tensor_types
+    if type(exponent) not in _tensor_types:
+        if type(input) not in _tensor_types:
+            return input ** exponent  # raw arrays inside a derivative rule
+        return pow_scalar(input, exponent)
+    if type(input) not in _tensor_types:
+        return _pow_base(exponent, input) if _is_number(input) else pow_tensor(input, exponent)
+    return pow_tensor(input, exponent)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float))
+
+
+@defop("PowBackward2", vjp=lambda g, out, base: g * (out * _log_scalar(base)), jvp="elementwise",
+       promote="float")
+def _pow_base(exponent, base):
+    """base ** exponent for a Python number base and a tensor exponent."""
+    return base ** exponent
+
+
+@defop("ExpBackward0", vjp=lambda g, out: g * out, jvp="elementwise", promote="float")
+def exp(input):
+    """e ** input."""
+    return xp.exp(input)
+
+
+@defop("LogBackward0", vjp=lambda g, input: g / input, jvp="elementwise", promote="float",
+       domain=(0, None))
+def log(input):
+    """Natural logarithm."""
+    return xp.log(input)
+
+
+@defop("SqrtBackward0", vjp=lambda g, out: g / (out * 2), jvp="elementwise", promote="float",
+       domain=(0, None))
+def sqrt(input):
+    """Square root."""
+    return xp.sqrt(input)
+
+
+@defop("AbsBackward0", vjp=lambda g, input: g * sign(input), jvp="elementwise")
+def abs(input):
+    """|input|; its gradient at 0 is 0, as in PyTorch."""
+    return xp.abs(input)
+
+
+@defop("SgnBackward0", vjp=lambda g, input: g * 0, jvp="elementwise")
+def sign(input):
+    """-1, 0 or 1."""
+    return xp.sign(input)
+
+
+@defop("SinBackward0", vjp=lambda g, input: g * cos(input), jvp="elementwise", promote="float")
+def sin(input):
+    """Sine."""
+    return xp.sin(input)
+
+
+@defop("CosBackward0", vjp=lambda g, input: -g * sin(input), jvp="elementwise", promote="float")
+def cos(input):
+    """Cosine."""
+    return xp.cos(input)
+
+
+@defop("TanhBackward0", vjp=lambda g, out: g * (1 - out * out), jvp="elementwise", promote="float")
+def tanh(input):
+    """Hyperbolic tangent; its derivative reuses the output: 1 - tanh^2."""
+    return xp.tanh(input)
+
+
+@defop("SigmoidBackward0", vjp=lambda g, out: g * (out * (1 - out)), jvp="elementwise", promote="float")
+def sigmoid(input):
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+    # exp of -|x| never overflows; the two branches are the same function.
+    e = xp.exp(-xp.abs(input))
+    return xp.where(input >= 0, 1 / (1 + e), e / (1 + e))
+
+
+@defop("ReluBackward0", vjp=lambda g, out: g * (out > 0), jvp="elementwise")
+def relu(input):
+    """max(input, 0); its gradient at 0 is 0."""
+    return xp.maximum(input, 0)
+
+
+@defop("CloneBackward0", vjp=lambda g: g, jvp="linear")
+def clone(input, memory_format=None):
+    """A copy that stays in the graph (gradient passes through unchanged)."""
+    return input.copy()
+
+
+@defop("AliasBackward0", vjp=lambda g: g, jvp="linear")
+def alias(input):
+    """The same values as a new node (used by `copy_` to record the copied value)."""
+    return input
+
+
+@defop("CopyBackwards", vjp=lambda g: g, jvp="linear")
+def _copy_for_grad(input):
+    """The copy AccumulateGrad makes of a gradient under create_graph (PyTorch's node name)."""
+    return input.copy()
+
+
+def square(input):
+    """input * input (recorded as PowBackward0, as in PyTorch)."""
+    return pow_scalar(input, 2)
+
+
+def _comparison(ufunc):
+    def compare(input, other):
+        from .._tensor import _make, _tensor_types
+        a = input._data if type(input) in _tensor_types else input
+        b = other._data if type(other) in _tensor_types else other
+        return _make(B.as_array(ufunc(a, b)))
+    compare.__name__ = ufunc.__name__
+    compare.__doc__ = f"Elementwise {ufunc.__name__} (a bool tensor; no gradient)."
+    return compare
+
+
+eq = _comparison(xp.equal)
+ne = _comparison(xp.not_equal)
+lt = _comparison(xp.less)
+le = _comparison(xp.less_equal)
+gt = _comparison(xp.greater)
+ge = _comparison(xp.greater_equal)
+logical_and = _comparison(xp.logical_and)
+logical_or = _comparison(xp.logical_or)
+logical_xor = _comparison(xp.logical_xor)
+bitwise_and = _comparison(xp.bitwise_and)
+bitwise_or = _comparison(xp.bitwise_or)
+bitwise_xor = _comparison(xp.bitwise_xor)

@@ -1,0 +1,193 @@
+"""Indexing: get (`x[i]`) and set (`y[i] = v`) with gradients, and writes through views.
+
+A *region* of a tensor is `(view_fn, index)`: `view_fn` replays a chain of view ops on the base
+array (None for the tensor itself) and `index` is a NumPy index into that. Three ops on regions
+carry all the gradients, each the adjoint of another, so create_graph works through them:
+
+    region_get(x)           -> x's region                      adjoint: region_scatter
+    region_scatter(v, shape) -> zeros(shape), region += v      adjoint: region_get
+    region_zero(x)          -> x with its region set to 0      adjoint: itself
+
+`y[i] = v` records a `CopySlices` node (PyTorch's name) on y: the gradient of the old y is the
+incoming gradient with the region zeroed, and v's gradient is the region of the incoming gradient.
+An in-place op on a view is the same write on the view's base, followed by re-deriving the view.
+"""
+from .. import _backend as B
+from .. import _errors
+from .._tensor import _make, _tensor_types
+from ..autograd.grad_mode import _state
+from ..autograd.graph import Node
+from ._registry import defop, sum_to_size, to_dtype
+
+xp = B.xp
+
+
+def _to_index(index):
+    """A PyTorch index as a NumPy one: Tensors and lists become arrays."""
+    if type(index) is tuple:
+        return tuple(_to_index_item(i) for i in index)
+    return _to_index_item(index)
+
+
+def _to_index_item(item):
+    if type(item) in _tensor_types:
+        return item._data
+    if isinstance(item, list):
+        return xp.asarray(item)
+    return item
+
+
+def _is_basic(index):
+    """Basic indexing (ints, slices, None, ...) gives a view; anything else copies."""
+    items = index if type(index) is tuple else (index,)
+    return all(i is None or i is Ellipsis or type(i) in (int, slice) for i in items)
+
+
+def _region(x, view_fn):
+    return x if view_fn is None else view_fn(x)
+
+
+@defop("IndexBackward0",
+       vjp=lambda g, input_shape, view_fn, index: region_scatter(g, input_shape, view_fn, index),
+       jvp="linear")
+def region_get(input, view_fn, index):
+    """The region of `input` (see the module docstring)."""
+    return _region(input, view_fn)[index]
+
+
+@defop("IndexPutBackward0", vjp=lambda g, view_fn, index: region_get(g, view_fn, index), jvp="linear")
+def region_scatter(values, shape, view_fn, index):
+    """zeros(shape) with `values` added into the region (repeated indices accumulate)."""
+    out = xp.zeros(shape, dtype=values.dtype)
+    target = _region(out, view_fn)
+    if _is_basic(index):
+        target[index] = values
+    else:
+        xp.add.at(target, index, values)
+    return out
+
+
+@defop("IndexFillBackward0", vjp=lambda g, view_fn, index: region_zero(g, view_fn, index), jvp="linear")
+def region_zero(input, view_fn, index):
+    """A copy of `input` with its region set to zero."""
+    out = input.copy()
+    _region(out, view_fn)[index] = 0
+    return out
+
+
+def _view_getter(name):
+    """getitem recorded under the node name PyTorch uses for this kind of index."""
+    @defop(name, vjp=lambda g, input_shape, index: region_scatter(g, input_shape, None, index),
+           jvp="linear", view=True)
+    def getitem(input, index):
+        return input[index]
+    return getitem
+
+
+_select = _view_getter("SelectBackward0")
+_slice = _view_getter("SliceBackward0")
+_unsqueeze = _view_getter("UnsqueezeBackward0")
+
+
+def getitem(input, index):
+    """`input[index]`: a view for basic indices, a copy for advanced ones, with gradient.
+
+    Example:
+        >>> x = tapegrad.tensor([[2., 4.]], requires_grad=True)
+        >>> x[0, 1]
+        tensor(4., grad_fn=<SelectBackward0>)
+    """
+    index = _to_index(index)
+    if not _is_basic(index):
+        return region_get(input, None, index)
+    last = index[-1] if type(index) is tuple and index else index
+    if type(last) is slice or last is Ellipsis:
+        return _slice(input, index)
+    if last is None:
+        return _unsqueeze(input, index)
+    return _select(input, index)
+
+
+class CopySlices(Node):
+    """`y[region] = value` recorded: gradients to the old y (region zeroed) and to the value."""
+
+    __slots__ = ("view_fn", "index", "value_shape", "value_dtype", "needs")
+
+    def apply(self, grad_outputs):
+        g = grad_outputs[0]
+        if g is None:
+            return (None, None)
+        base_grad = region_zero(g, self.view_fn, self.index) if self.needs[0] else None
+        value_grad = None
+        if self.needs[1]:
+            value_grad = sum_to_size(region_get(g, self.view_fn, self.index), self.value_shape)
+            if self.value_dtype is not None:
+                value_grad = to_dtype(value_grad, self.value_dtype)
+        return (base_grad, value_grad)
+
+
+def _check_inplace(target):
+    if _state.enabled and target._requires_grad and target.grad_fn is None:
+        raise RuntimeError(_errors.LEAF_INPLACE)
+    base = target._base
+    if _state.enabled and base is not None and base._requires_grad and base.grad_fn is None:
+        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+
+
+def write_region(target, view_fn, index, value):
+    """Write `value` into `target`'s region, recording CopySlices on target when grads flow."""
+    value_is_tensor = type(value) in _tensor_types
+    value_data = value._data if value_is_tensor else value
+    recording = _state.enabled and (target._requires_grad or (value_is_tensor and value._requires_grad))
+    if recording:
+        _check_inplace(target)
+    region = _region(target._data, view_fn)
+    if not recording:
+        region[index] = value_data
+        target._version.value += 1
+        return
+    needs = (target._requires_grad, value_is_tensor and value._requires_grad)
+    node = CopySlices((target._edge() if needs[0] else None, value._edge() if needs[1] else None))
+    node.view_fn, node.index, node.needs = view_fn, index, needs
+    node.value_shape = value_data.shape if value_is_tensor else ()
+    node.value_dtype = value_data.dtype if value_is_tensor and value_data.dtype != target._data.dtype else None
+    region[index] = value_data
+    target._version.value += 1
+    target.grad_fn = node
+    target._requires_grad = True
+
+
+def setitem(target, index, value):
+    """`target[index] = value`, with gradients to value and to the untouched rest of target."""
+    index = _to_index(index)
+    if target._base is None or not (_state.enabled and (
+            target._base._requires_grad or (type(value) in _tensor_types and value._requires_grad))):
+        if _state.enabled and target._base is not None:
+            _check_inplace(target)
+        write_region(target, None, index, value)
+        return
+    _check_inplace(target)
+    base = target._base
+    write_region(base, target._view_fn, index, value)
+    _rederive_view(target, base)
+
+
+def write_through_view(view, result):
+    """An in-place op on a view: write the new values into the base, then re-derive the view."""
+    base = view._base
+    write_region(base, view._view_fn, Ellipsis, result)
+    _rederive_view(view, base)
+
+
+@defop("AsStridedBackward0",
+       vjp=lambda g, input_shape, view_fn: region_scatter(g, input_shape, view_fn, Ellipsis),
+       jvp="linear")
+def _view_of_base(input, view_fn):
+    return view_fn(input)
+
+
+def _rederive_view(view, base):
+    """After its base changed in the graph, the view's gradient must flow through the base."""
+    if base.grad_fn is not None:
+        view.grad_fn = _view_of_base(base, view._view_fn).grad_fn
+        view._requires_grad = True
