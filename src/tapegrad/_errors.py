@@ -45,3 +45,10 @@ VIEW_INCOMPATIBLE = (
 )
 SHAPE_INVALID = "shape '{shape}' is invalid for input of size {numel}"
 MM_SHAPES = "mat1 and mat2 shapes cannot be multiplied ({a} and {b})"
+NONLEAF_GRAD_ACCESS = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
+    "won't be populated during autograd.backward(). If you indeed want the .grad field to be populated "
+    "for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor "
+    "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
+    "for more information."
+)

@@ -5,6 +5,7 @@ A Tensor holds its array (`_data`), whether it requires grad, its `.grad`, the n
 call the functions of `tapegrad.ops` (bound at the bottom of this module, which is imported last
 because ops depend on Tensor); in-place methods go through `_inplace`, which keeps autograd honest.
 """
+import warnings
 import weakref
 
 from . import _backend as B
@@ -67,7 +68,7 @@ _tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is 
 class Tensor:
     """An n-dimensional array that records the operations applied to it, for gradients."""
 
-    __slots__ = ("_data", "_requires_grad", "grad", "grad_fn", "_version", "_base", "_view_fn",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_base", "_view_fn",
                  "_accumulator", "_retains_grad", "_grad_req", "__weakref__", "__dict__")
 
     def __init_subclass__(cls, **kwargs):
@@ -115,6 +116,22 @@ class Tensor:
         return self
 
     @property
+    def grad(self):
+        """The accumulated gradient (None until a backward reaches this leaf)."""
+        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(_errors.NONLEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None and type(value) not in _tensor_types:
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                            f"{type(value).__name__}")
+        if value is not None and value._data.shape != self._data.shape:
+            raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
     def is_leaf(self):
         """True for tensors the user made (and results that don't require grad): they get `.grad`."""
         return self.grad_fn is None
@@ -131,9 +148,11 @@ class Tensor:
         def retain(grad):
             tensor = ref()
             if tensor is not None:
-                value = grad if _state.enabled else grad.detach()
-                tensor.grad = _make(xp.array(value._data)) if tensor.grad is None and not _state.enabled \
-                    else (value if tensor.grad is None else tensor.grad + value)
+                old = tensor._grad
+                if _state.enabled:
+                    tensor._grad = grad if old is None else old + grad
+                else:
+                    tensor._grad = _make(xp.array(grad._data)) if old is None else _make(old._data + grad._data)
         self.grad_fn._register_tensor_hook(0, retain)
 
     @property
@@ -378,8 +397,8 @@ class Tensor:
         if self.__dict__:
             import copy
             out.__dict__.update(copy.deepcopy(self.__dict__, memo))
-        if self.grad is not None:
-            out.grad = self.grad.__deepcopy__(memo)
+        if self._grad is not None:
+            out._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = out
         return out
 
@@ -472,7 +491,7 @@ def _size_args(args):
 def _init(t, data, grad_fn, requires_grad):
     t._data = data
     t._requires_grad = requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     t._version = VersionCounter()
     t._base = None
@@ -487,7 +506,7 @@ def _make(data, grad_fn=None, requires_grad=None):
     t = object.__new__(Tensor)
     t._data = data
     t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
-    t.grad = None
+    t._grad = None
     t.grad_fn = grad_fn
     t._version = VersionCounter()
     t._base = None

@@ -12,6 +12,7 @@ With `create_graph=True` they travel as Tensors and the rules are recorded. Hook
 import itertools
 import sys
 
+from .. import _backend as B
 from .. import _errors
 from .._dtype import legacy_name, from_np
 from .grad_mode import _state
@@ -134,21 +135,22 @@ def accumulate_into(variable, grad):
     """Add `grad` (array or Tensor, see NOTE [gradient values]) into `variable.grad`."""
     if grad is None:
         return
-    Tensor = _tensor_class()
-    if getattr(variable, "_grad_req", "add") == "write":  # MXNet's face: grad is overwritten
-        variable.grad = None
-    old = variable.grad
-    if type(grad) is Tensor:  # create_graph=True: keep the graph of the gradient
-        if grad.dtype is not variable.dtype:
-            grad = grad.to(variable.dtype)
-        variable.grad = (grad.clone() if grad.requires_grad else grad.detach().clone()) if old is None \
-            else old + grad
+    from .._tensor import Tensor, _make
+    if variable._grad_req == "write":  # MXNet's face: the gradient is overwritten, not added
+        variable._grad = None
+    old = variable._grad
+    if type(grad) is Tensor:  # create_graph=True: keep the gradient's graph
+        if old is None:
+            from ..ops import _copy_for_grad, to_dtype
+            variable._grad = _copy_for_grad(to_dtype(grad, variable.dtype))
+        else:
+            variable._grad = old + grad
         return
     if old is None:
-        # Copy: the array may be a broadcast view, another leaf's gradient or the user's own tensor.
-        variable.grad = Tensor._make(grad.astype(variable._data.dtype, copy=True))
-    elif _state.enabled or old.requires_grad:
-        variable.grad = old + Tensor._make(grad)
+        # A copy: the array may be a broadcast view, another leaf's gradient or the user's tensor.
+        variable._grad = _make(B.xp.array(grad, dtype=variable._data.dtype, copy=True))
+    elif _state.enabled or old._requires_grad:
+        variable._grad = old + _make(grad)
     else:
         old._data += grad
         old._version.value += 1

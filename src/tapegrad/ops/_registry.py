@@ -150,7 +150,7 @@ def _make_public(op, node_class, differentiable):
                 if a._requires_grad:
                     requires = True
             else:
-                arrays.append(a.item() if isinstance(a, B.generic) else a)  # NumPy scalars act as Python's
+                arrays.append(a)
         if not any_tensor:  # raw arrays: a derivative rule running without create_graph
             return forward(*arrays, *extras, **kwargs)
         if promote != "none":
@@ -184,6 +184,8 @@ def _promote(arrays, inputs, promote):
                 mixed = True
         elif type(a) is float:
             scalar_float = True
+        elif isinstance(a, B.generic):  # a NumPy scalar from the user acts as a Python number
+            return _promote([x.item() if isinstance(x, B.generic) else x for x in arrays], inputs, promote)
     if dtype is None:
         return arrays
     if not mixed and (dtype.kind in "fc" or (promote != "float" and not scalar_float)):

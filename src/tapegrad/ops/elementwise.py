@@ -35,8 +35,9 @@ def sub(input, other, alpha=1):
 
 
 @defop("RsubBackward1",
-       vjp=(lambda g, alpha: g if alpha == 1 else g * alpha, lambda g: -g),
-       jvp=(lambda input_t, alpha: input_t * alpha, lambda other_t: -other_t))
+       vjp=(lambda g, alpha: -g if alpha == 1 else g * -alpha,    # d(b - alpha a)/da = -alpha
+            lambda g: g),                                          # d/db = 1
+       jvp=(lambda input_t, alpha: input_t * -alpha, lambda other_t: other_t))
 def rsub(input, other, alpha=1):
     """other - alpha * input (what `2 - x` computes)."""
     return other - input if alpha == 1 else other - input * alpha
