@@ -467,11 +467,11 @@ def _snapshot_self(node, tensor):
     saved = node._saved
     if not saved:
         return
-    for name, value in saved.items():
+    for i, value in enumerate(saved):
         if type(value) is SavedTensor and value.tensor is tensor:
             old = _make(tensor._data.copy(), grad_fn=tensor.grad_fn, requires_grad=tensor._requires_grad)
             old._accumulator = tensor._accumulator
-            saved[name] = SavedTensor(old, old._data, old._version)
+            saved[i] = SavedTensor(old, old._data, old._version)
 
 
 def _check_device(dev):

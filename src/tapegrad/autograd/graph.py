@@ -63,7 +63,7 @@ class Node:
         """Free the saved tensors after backward (unless retain_graph): see SavedTensor.unpack."""
         saved = self._saved
         if saved:
-            for value in saved.values():
+            for value in saved:
                 if type(value) is SavedTensor:
                     value.release()
 

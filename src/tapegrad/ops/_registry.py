@@ -45,15 +45,37 @@ class OpDef:
         self._save_plans = {}
 
     def save_plan(self, needs):
-        """The names to save when the inputs flagged in `needs` want gradients (cached per pattern)."""
+        """What to save when the inputs flagged in `needs` want gradients (cached per pattern).
+
+        Returns (sources, rule_slots): one (kind, key) per saved value, and for each input the
+        positions of its rule's arguments among the saved values.
+        """
         plan = self._save_plans.get(needs)
         if plan is None:
             names = []
             for need, params in zip(needs, self.rule_params):
                 if need:
                     names.extend(p for p in params if p not in names)
-            plan = self._save_plans[needs] = tuple(names)
+            sources = tuple(self._source(name) for name in names)
+            rule_slots = tuple(tuple(names.index(p) for p in params) if need else None
+                               for need, params in zip(needs, self.rule_params))
+            plan = self._save_plans[needs] = (sources, rule_slots)
         return plan
+
+    def _source(self, name):
+        """How to get a saved value at forward time: ('out'|'input'|'shape'|'dtype'|'arg', key)."""
+        inputs = self.input_names
+        if name == "out":
+            return ("out", None)
+        if name in inputs:
+            return ("input", inputs.index(name))
+        for suffix in ("_shape", "_dtype"):
+            if name.endswith(suffix) and name[:-6] in inputs:
+                return (suffix[1:], inputs.index(name[:-6]))
+        if name not in self.arg_names:
+            raise TypeError(f"rule of {self.name} names {name!r}, which is neither an input, 'out', "
+                            f"an input's _shape/_dtype nor an argument of the forward")
+        return ("arg", (self.arg_names.index(name), name))
 
 
 def _rule_params(rule):
@@ -63,7 +85,7 @@ def _rule_params(rule):
 class OpNode(Node):
     """A recorded op: runs the op's VJP rules for the inputs that need a gradient."""
 
-    __slots__ = ("_needs", "_shapes", "_dtypes")
+    __slots__ = ("_needs", "_rule_slots", "_shapes", "_dtypes")
     op = None  # the OpDef, set on each generated subclass
 
     def apply(self, grad_outputs):
@@ -73,19 +95,21 @@ class OpNode(Node):
             return (None,) * op.n_inputs
         as_tensor = _state.enabled
         saved = self._saved
+        shapes = self._shapes
+        dtypes = self._dtypes
         results = []
-        for i, need in enumerate(self._needs):
-            if not need:
+        for i, slots in enumerate(self._rule_slots):
+            if slots is None:
                 results.append(None)
                 continue
-            args = [_unpack(saved[name], self, as_tensor) for name in op.rule_params[i]]
-            grad = op.vjp[i](g, *args)
-            shape = self._shapes[i]
-            if shape is not None:
-                grad = sum_to_size(grad, shape)
-            dtype = self._dtypes[i]
-            if dtype is not None:
-                grad = to_dtype(grad, dtype)
+            if slots:
+                grad = op.vjp[i](g, *[_unpack(saved[k], self, as_tensor) for k in slots])
+            else:
+                grad = op.vjp[i](g)
+            if shapes is not None and shapes[i] is not None:
+                grad = sum_to_size(grad, shapes[i])
+            if dtypes is not None and dtypes[i] is not None:
+                grad = to_dtype(grad, dtypes[i])
             results.append(grad)
         return results
 
@@ -136,6 +160,46 @@ def _make_public(op, node_class, differentiable):
     promote = op.promote
     view = op.view
 
+    def unary(*args, **kwargs):
+        # The hot path of unary ops (x.exp()): no extra arguments, nothing to promote.
+        if kwargs or len(args) != 1:
+            return public(*args, **kwargs)
+        x = args[0]
+        if type(x) not in _tensor_types:
+            return forward(x)  # a raw array: a derivative rule running without create_graph
+        data = x._data
+        if promote == "float" and data.dtype.kind in "biu":
+            return public(*args)
+        out = forward(data)
+        if type(out) is not ndarray:
+            out = xp.asarray(out)
+        if x._requires_grad and _state.enabled and differentiable:
+            return _record(op, node_class, args, (data,), out, (), kwargs)
+        return _make(out)
+
+    def binary(*args, **kwargs):
+        # The hot path of binary ops (x * y, x * 2.0): float tensors of one dtype, or a Python number.
+        if kwargs or len(args) != 2:
+            return public(*args, **kwargs)
+        a, b = args
+        ta = type(a) in _tensor_types
+        tb = type(b) in _tensor_types
+        if not (ta or tb):
+            return forward(a, b)
+        if not ta:
+            return public(*args)
+        first = a._data
+        other = b._data if tb else b
+        if first.dtype.kind != "f" or not (
+                (tb and other.dtype is first.dtype) or type(other) is float or type(other) is int):
+            return public(*args)
+        out = forward(first, other)
+        if type(out) is not ndarray:
+            out = xp.asarray(out)
+        if _state.enabled and differentiable and (a._requires_grad or (tb and b._requires_grad)):
+            return _record(op, node_class, args, (first, other), out, (), kwargs)
+        return _make(out)
+
     def public(*args, **kwargs):
         if len(args) < n:
             args = args + tuple(kwargs.pop(name) for name in op.input_names[len(args):])
@@ -154,7 +218,19 @@ def _make_public(op, node_class, differentiable):
         if not any_tensor:  # raw arrays: a derivative rule running without create_graph
             return forward(*arrays, *extras, **kwargs)
         if promote != "none":
-            arrays = _promote(arrays, inputs, promote)
+            first = arrays[0]
+            if n == 1:
+                if promote == "float" and first.dtype.kind in "biu":
+                    arrays = _promote(arrays, inputs, promote)
+            elif n == 2:
+                # the common cases need no work: float array with a Python number or the same dtype
+                other = arrays[1]
+                if not (type(first) is ndarray and first.dtype.kind == "f" and (
+                        type(other) is float or type(other) is int
+                        or (type(other) is ndarray and other.dtype is first.dtype))):
+                    arrays = _promote(arrays, inputs, promote)
+            else:
+                arrays = _promote(arrays, inputs, promote)
         out = forward(*arrays, *extras, **kwargs)
         if type(out) is not ndarray:
             out = xp.asarray(out)
@@ -165,7 +241,10 @@ def _make_public(op, node_class, differentiable):
         if view:
             _mark_view(result, inputs[0], out, extras, kwargs, forward)
         return result
-    return public
+
+    if view or promote == "none":
+        return public
+    return unary if n == 1 else binary if n == 2 else public
 
 
 def _promote(arrays, inputs, promote):
@@ -199,44 +278,50 @@ def _promote(arrays, inputs, promote):
 
 def _record(op, node_class, inputs, arrays, out, extras, kwargs):
     """Make the node: edges, what the rules need, and how to bring gradients back to each input."""
-    needs = tuple(type(a) in _tensor_types and a._requires_grad for a in inputs)
-    node = node_class(tuple(a._edge() if need else None for a, need in zip(inputs, needs)))
     out_shape = out.shape
     out_dtype = out.dtype
-    node._needs = needs
-    node._shapes = tuple(arr.shape if need and arr.shape != out_shape else None
-                         for arr, need in zip(arrays, needs))
-    node._dtypes = tuple(a._data.dtype if need and a._data.dtype != out_dtype else None
-                         for a, need in zip(inputs, needs))
+    needs = []
+    edges = []
+    shapes = dtypes = None
+    for i, a in enumerate(inputs):
+        if type(a) in _tensor_types and a._requires_grad:
+            needs.append(True)
+            grad_fn = a.grad_fn
+            edges.append((grad_fn, 0) if grad_fn is not None else (a._grad_accumulator(), 0))
+            if arrays[i].shape != out_shape:  # broadcast: reduce the gradient back (decided now)
+                shapes = shapes or [None] * len(inputs)
+                shapes[i] = arrays[i].shape
+            if a._data.dtype != out_dtype:  # promoted: cast the gradient back
+                dtypes = dtypes or [None] * len(inputs)
+                dtypes[i] = a._data.dtype
+        else:
+            needs.append(False)
+            edges.append(None)
+    node = node_class(tuple(edges))
+    node._shapes = shapes
+    node._dtypes = dtypes
     result = _make(out, node, True)
-    plan = op.save_plan(needs)
-    if plan:
-        saved = {}
-        for name in plan:
-            saved[name] = _saved_value(op, name, inputs, arrays, result, extras, kwargs)
-        node._saved = saved
+    sources, node._rule_slots = op.save_plan(tuple(needs))
+    if sources:
+        node._saved = [_saved_value(op, kind, key, inputs, arrays, result, extras, kwargs)
+                       for kind, key in sources]
     return result
 
 
-def _saved_value(op, name, inputs, arrays, result, extras, kwargs):
-    if name == "out":
+def _saved_value(op, kind, key, inputs, arrays, result, extras, kwargs):
+    if kind == "out":
         return SavedTensor(None, result._data, result._version)
-    names = op.input_names
-    if name in names:
-        i = names.index(name)
-        a = inputs[i]
-        if type(a) in _tensor_types:
-            return SavedTensor(a, arrays[i], a._version)
-        return arrays[i]
-    if name.endswith("_shape") and name[:-6] in names:
-        return arrays[names.index(name[:-6])].shape
-    if name.endswith("_dtype") and name[:-6] in names:
-        return D.from_np(arrays[names.index(name[:-6])].dtype)
-    args = op.arg_names
+    if kind == "input":
+        a = inputs[key]
+        return SavedTensor(a, arrays[key], a._version) if type(a) in _tensor_types else arrays[key]
+    if kind == "shape":
+        return arrays[key].shape
+    if kind == "dtype":
+        return D.from_np(arrays[key].dtype)
+    position, name = key
     if name in kwargs:
         return kwargs[name]
-    i = args.index(name)
-    return extras[i] if i < len(extras) else op.defaults[name]
+    return extras[position] if position < len(extras) else op.defaults[name]
 
 
 def _mark_view(result, base, out, extras, kwargs, forward):
