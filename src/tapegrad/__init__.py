@@ -20,10 +20,11 @@ from ._random import (Generator, manual_seed, seed, initial_seed, default_genera
                       randint, rand_like, randn_like, randint_like, randperm, normal)
 from .ops import (add, sub, rsub, mul, div, neg, reciprocal, pow, exp, log, sqrt, abs, sign, sin, cos,  # noqa: F401
                   tanh, sigmoid, relu, clone, square, eq, ne, lt, le, gt, ge, logical_and, logical_or,
-                  logical_xor, sum, mean, dot, mm, mv, bmm, matmul, reshape, flatten, transpose, t,
+                  logical_xor, sum, mean, dot, mm, mv, bmm, addmm, matmul, reshape, flatten, transpose, t,
                   permute, unsqueeze, squeeze)
 from .ops import expand as _expand
 from . import autograd  # noqa: F401
+from . import nn  # noqa: F401
 from . import _legacy
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor, ByteTensor  # noqa: F401
 from ._legacy import cuda, is_tensor, numel, multiply, subtract, divide, true_divide, negative  # noqa: F401

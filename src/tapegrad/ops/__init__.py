@@ -7,6 +7,6 @@ from .elementwise import *  # noqa: F401,F403
 from .elementwise import _copy_for_grad, abs, pow  # noqa: F401
 from .reduction import mean, sum  # noqa: F401
 from .shape import flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view  # noqa: F401
-from .linalg import bmm, dot, matmul, mm, mv  # noqa: F401
+from .linalg import addmm, bmm, dot, matmul, mm, mv  # noqa: F401
 from .indexing import getitem, setitem, write_through_view  # noqa: F401
 from .creation import full_like  # noqa: F401

@@ -123,3 +123,24 @@ def matmul(input, other):
     if a == 0 or b == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
     return _matmul_nd(input, other)
+
+
+@defop("AddmmBackward0",
+       vjp=(lambda g, beta: g if beta == 1 else g * beta,                 # d/d(input) = beta
+            lambda g, mat2, alpha: mm(g, t_(mat2)) * alpha if alpha != 1 else mm(g, t_(mat2)),
+            lambda g, mat1, alpha: mm(t_(mat1), g) * alpha if alpha != 1 else mm(t_(mat1), g)),
+       jvp=(lambda input_t, beta: input_t * beta, lambda mat1_t, mat2, alpha: mm(mat1_t, mat2) * alpha,
+            lambda mat2_t, mat1, alpha: mm(mat1, mat2_t) * alpha))
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2): the fused op of `nn.Linear` on a batch."""
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"{'mat1' if mat1.ndim != 2 else 'mat2'} must be a matrix, got "
+                           f"{mat1.ndim if mat1.ndim != 2 else mat2.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(_errors.MM_SHAPES.format(a="x".join(map(str, mat1.shape)),
+                                                    b="x".join(map(str, mat2.shape))))
+    product = mat1 @ mat2
+    if alpha != 1:
+        product = product * alpha
+    product += input if beta == 1 else input * beta  # in place on the fresh product: no extra array
+    return product

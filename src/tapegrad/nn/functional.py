@@ -1,0 +1,35 @@
+"""Functions behind the nn layers (`torch.nn.functional`); the full set arrives with the ops issue."""
+from .. import ops
+
+
+def linear(input, weight, bias=None):
+    """input @ weight^T + bias, recorded under PyTorch's node names (AddmmBackward0 for a batch)."""
+    if input.ndim == 2 and bias is not None:
+        return ops.addmm(bias, input, ops.t(weight))
+    if bias is None:
+        return ops.matmul(input, ops.t(weight))
+    flat = ops.reshape(input, (-1, input.shape[-1]))
+    out = ops.addmm(bias, flat, ops.t(weight))
+    return ops.view(out, tuple(input.shape[:-1]) + (weight.shape[0],))
+
+
+def relu(input, inplace=False):
+    return ops.relu(input)
+
+
+def sigmoid(input):
+    return ops.sigmoid(input)
+
+
+def tanh(input):
+    return ops.tanh(input)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Mean (or sum, or none) of the squared differences."""
+    squared = ops.pow(ops.sub(input, target), 2)
+    if reduction == "mean":
+        return ops.mean(squared)
+    if reduction == "sum":
+        return ops.sum(squared)
+    return squared
