@@ -16,6 +16,7 @@ REQUIRES_GRAD_NONLEAF = (
 )
 REQUIRES_GRAD_NONLEAF_SHORT = "you can only change requires_grad flags of leaf variables."
 INTEGER_REQUIRES_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+INTEGER_REQUIRES_GRAD_METHOD = "only Tensors of floating point dtype can require gradients"  # requires_grad_()
 NO_GRAD_FN = "element {index} of tensors does not require grad and does not have a grad_fn"
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_INPLACE = (

@@ -111,7 +111,7 @@ class Tensor:
                 return self
             raise RuntimeError(_errors.REQUIRES_GRAD_NONLEAF)
         if requires_grad and not (self._data.dtype.kind in "fc"):
-            raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD)
+            raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD_METHOD)
         self._requires_grad = bool(requires_grad)
         return self
 

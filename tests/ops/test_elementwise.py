@@ -219,3 +219,24 @@ def test_sub_alpha_value():
 @pytest.mark.parametrize("name", list(BINARY)[:4])
 def test_binary_float32_gradients(name):
     check_op(BINARY[name], [(3, 1), (4,)], dtype="float32", order=1)
+
+
+@requires_torch
+@pytest.mark.parametrize("case", ["sqrt_backward_at_0", "log_at_0", "div_by_0", "reciprocal_of_0",
+                                  "pow_negative_at_0"])
+def test_no_numpy_warnings_at_poles(case):
+    # PyTorch returns inf/nan at a pole silently; NumPy's RuntimeWarnings must not leak to the user.
+    import tapegrad
+    import torch
+    results = []
+    for lib in (tapegrad, torch):
+        x = lib.tensor([0.0, 1.0], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            y = {"sqrt_backward_at_0": lambda: lib.sqrt(x), "log_at_0": lambda: lib.log(x),
+                 "div_by_0": lambda: 1.0 / x, "reciprocal_of_0": lambda: lib.reciprocal(x),
+                 "pow_negative_at_0": lambda: x ** -1}[case]()
+            y.sum().backward()
+        results.append((y, x.grad))
+    assert_close(results[0][0], results[1][0], msg="values ")
+    assert_close(results[0][1], results[1][1], msg="gradients ")

@@ -23,6 +23,8 @@ def Variable(data, requires_grad=False, volatile=False):
     if not isinstance(data, Tensor):
         raise TypeError("Variable data has to be a tensor, but got " + type(data).__name__)
     if requires_grad:
+        if data._data.dtype.kind not in "fc":
+            raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD)  # the constructor's wording, not requires_grad_'s
         data.requires_grad_(True)
     return data
 

@@ -8,6 +8,7 @@ with the sum. Its buffer is dropped and its saved tensors freed as soon as it ha
 import heapq
 import itertools
 
+from .. import _backend as B
 from .grad_mode import _state
 from .graph import AccumulateGrad
 
@@ -40,6 +41,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
     heapq.heapify(ready)
     previous_mode = _state.enabled
     _state.enabled = create_graph  # create_graph is grad mode during backward
+    quiet = B.xp.errstate(divide="ignore", invalid="ignore", over="ignore")  # inf/nan as PyTorch: no warnings
+    quiet.__enter__()
     try:
         while ready:
             node = heapq.heappop(ready)[2]
@@ -74,6 +77,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
                 if remaining == 0:
                     heapq.heappush(ready, (-target.seq, next(tick), target))
     finally:
+        quiet.__exit__(None, None, None)
         _state.enabled = previous_mode
     return captured
 

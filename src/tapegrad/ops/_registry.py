@@ -20,6 +20,7 @@ import inspect
 
 from .. import _backend as B
 from .. import _dtype as D
+from .. import _errors
 from .._tensor import Tensor, _make, _tensor_types
 from ..autograd.grad_mode import _state
 from ..autograd.graph import Node, SavedTensor
@@ -193,7 +194,10 @@ def _make_public(op, node_class, differentiable):
         if first.dtype.kind != "f" or not (
                 (tb and other.dtype is first.dtype) or type(other) is float or type(other) is int):
             return public(*args)
-        out = forward(first, other)
+        try:
+            out = forward(first, other)
+        except ValueError as error:
+            raise _broadcast_error(error, first, other) from None
         if type(out) is not ndarray:
             out = xp.asarray(out)
         if _state.enabled and differentiable and (a._requires_grad or (tb and b._requires_grad)):
@@ -231,7 +235,12 @@ def _make_public(op, node_class, differentiable):
                     arrays = _promote(arrays, inputs, promote)
             else:
                 arrays = _promote(arrays, inputs, promote)
-        out = forward(*arrays, *extras, **kwargs)
+        try:
+            out = forward(*arrays, *extras, **kwargs)
+        except ValueError as error:
+            if n == 2:
+                raise _broadcast_error(error, *arrays) from None
+            raise
         if type(out) is not ndarray:
             out = xp.asarray(out)
         if not (requires and _state.enabled and differentiable):
@@ -245,6 +254,19 @@ def _make_public(op, node_class, differentiable):
     if view or promote == "none":
         return public
     return unary if n == 1 else binary if n == 2 else public
+
+
+def _broadcast_error(error, a, b):
+    """NumPy's broadcast error as PyTorch words it (naming the first mismatching dimension)."""
+    if not str(error).startswith("operands could not be broadcast"):
+        return error
+    shape_a, shape_b = xp.shape(a), xp.shape(b)
+    for back in range(1, min(len(shape_a), len(shape_b)) + 1):
+        n, m = shape_a[-back], shape_b[-back]
+        if n != m and n != 1 and m != 1:
+            dim = max(len(shape_a), len(shape_b)) - back
+            return RuntimeError(_errors.BROADCAST_MISMATCH.format(a=n, b=m, dim=dim))
+    return RuntimeError(str(error))
 
 
 def _promote(arrays, inputs, promote):

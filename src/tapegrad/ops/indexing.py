@@ -52,7 +52,10 @@ def _region(x, view_fn):
        jvp="linear")
 def region_get(input, view_fn, index):
     """The region of `input` (see the module docstring)."""
-    return _region(input, view_fn)[index]
+    try:
+        return _region(input, view_fn)[index]
+    except IndexError as error:
+        raise _index_error(error) from None
 
 
 @defop("IndexPutBackward0", vjp=lambda g, view_fn, index: region_get(g, view_fn, index), jvp="linear")
@@ -80,8 +83,24 @@ def _view_getter(name):
     @defop(name, vjp=lambda g, input_shape, index: region_scatter(g, input_shape, None, index),
            jvp="linear", view=True)
     def getitem(input, index):
-        return input[index]
+        return _basic_get(input, index)
     return getitem
+
+
+def _basic_get(array, index):
+    """array[index] for a basic index, always a view (NumPy gives a copied scalar for all-int indices)."""
+    items = index if type(index) is tuple else (index,)
+    if Ellipsis not in items:
+        items = items + (Ellipsis,)
+    try:
+        return array[items]
+    except IndexError as error:
+        raise _index_error(error) from None
+
+
+def _index_error(error):
+    # NumPy says "axis", PyTorch says "dimension": keep PyTorch's words.
+    return IndexError(str(error).replace("for axis", "for dimension"))
 
 
 _select = _view_getter("SelectBackward0")
