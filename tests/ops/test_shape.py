@@ -70,7 +70,7 @@ CASES = {
     "expand_0d": (lambda lib, x: x.expand(2, 3), [()]),
     "expand_to_empty": (lambda lib, x: x.expand(0, 3), [(1, 3)]),
     "expand_as": (lambda lib, x, y: x.expand_as(y), [(3, 1), (2, 3, 4)]),
-    "chain": (lambda lib, x: x.view(2, 6).t().unsqueeze(0).expand(2, 6, 2).permute(2, 0, 1).reshape(4, -1),
+    "chain": (lambda lib, x: x.view(2, 6).t().unsqueeze(0).expand(2, 6, 2).permute((2, 0, 1)).reshape(4, -1),
               [(3, 4)]),
 }
 

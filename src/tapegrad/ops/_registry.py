@@ -143,6 +143,8 @@ def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, 
         n = len(rules)
         op = OpDef(forward.__name__, node_name, forward, rules, jvp, n, params, defaults, promote, view,
                    domain, samples)
+        op.var_positional = next((k for k, p in signature.parameters.items()
+                                  if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
         node_class = type(node_name, (OpNode,), {"__slots__": (), "op": op})
         public = _make_public(op, node_class, differentiable)
         public.__name__ = public.__qualname__ = forward.__name__
@@ -343,6 +345,8 @@ def _saved_value(op, kind, key, inputs, arrays, result, extras, kwargs):
     position, name = key
     if name in kwargs:
         return kwargs[name]
+    if name == op.var_positional:  # `*dims`: the rule gets the whole tuple
+        return extras[position:]
     return extras[position] if position < len(extras) else op.defaults[name]
 
 
@@ -384,7 +388,16 @@ def expand(input, *size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     lead = len(size) - input.ndim
+    if lead < 0:
+        raise RuntimeError(f"expand({D.legacy_name(D.from_np(input.dtype))}{{{list(input.shape)}}}, "
+                           f"size={list(size)}): the number of sizes provided ({len(size)}) must be greater "
+                           f"or equal to the number of dimensions in the tensor ({input.ndim})")
     shape = tuple(input.shape[i - lead] if s == -1 else s for i, s in enumerate(size))
+    for i, n in enumerate(input.shape):
+        if n != 1 and n != shape[i + lead]:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i + lead]}) must match the existing "
+                               f"size ({n}) at non-singleton dimension {i + lead}.  Target sizes: "
+                               f"{list(size)}.  Tensor sizes: {list(input.shape)}")
     return xp.broadcast_to(input, shape)
 
 

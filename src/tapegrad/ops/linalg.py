@@ -16,11 +16,19 @@ def _type_name(a):
             "float16": "Half"}.get(a.dtype.name, a.dtype.name)
 
 
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int"}
+
+
 def _same_dtype(op, a, b):
     if a.dtype != b.dtype:
-        raise RuntimeError(f"{op} : expected both vectors to have same dtype, but found "
-                           f"{_type_name(a)} and {_type_name(b)}" if op == "dot" else
-                           f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
+        if op == "dot":
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                               f"{_type_name(a)} and {_type_name(b)}")
+        if op == "mv":
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {_type_name(b)}, "
+                               f"{_type_name(a)}, and {_type_name(b)}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_C_NAMES.get(a.dtype.name, a.dtype.name)} != {_C_NAMES.get(b.dtype.name, b.dtype.name)}")
 
 
 @defop("DotBackward0",
@@ -54,6 +62,7 @@ def mv(input, vec):
     if input.ndim != 2 or vec.ndim != 1 or input.shape[1] != vec.shape[0]:
         raise RuntimeError(f"size mismatch, got input ({input.shape[0] if input.ndim else 0}), mat "
                            f"({'x'.join(map(str, input.shape))}), vec ({vec.shape[0] if vec.ndim else 0})")
+    _same_dtype("mv", input, vec)
     return input @ vec
 
 
@@ -69,6 +78,7 @@ def mm(input, mat2):
     if input.shape[1] != mat2.shape[0]:
         raise RuntimeError(_errors.MM_SHAPES.format(a="x".join(map(str, input.shape)),
                                                     b="x".join(map(str, mat2.shape))))
+    _same_dtype("mm", input, mat2)
     return input @ mat2
 
 
@@ -78,6 +88,7 @@ def mm(input, mat2):
        jvp=(lambda input_t, other: _matmul_nd(input_t, other), lambda other_t, input: _matmul_nd(input, other_t)))
 def _matmul_nd(input, other):
     """Batched matrix product with broadcast batch dims (both inputs at least 2-D)."""
+    _same_dtype("bmm", input, other)
     if input.shape[-1] != other.shape[-2]:
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{other.shape[0]}, {input.shape[-1]}] but got: "
@@ -105,6 +116,8 @@ def matmul(input, other):
         tensor([3., 3.])
     """
     a, b = input.ndim, other.ndim
+    if a == 0 or b == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
     if a == 1 and b == 1:
         return dot(input, other)
     if a == 2 and b == 1:

@@ -76,14 +76,19 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 @defop("MeanBackward0", vjp=lambda g, input_shape: expand(g / _numel(input_shape, None), input_shape),
        jvp="linear")
 def _mean_all(input):
-    return input.mean()
+    with xp.errstate(invalid="ignore", divide="ignore"):  # empty: nan, as PyTorch, without a warning
+        return input.mean() if input.size else xp.asarray(xp.nan, dtype=input.dtype)
 
 
 @defop("MeanBackward1",
        vjp=lambda g, input_shape, dim, keepdim: _unreduce(g / _numel(input_shape, dim), input_shape, dim, keepdim),
        jvp="linear")
 def _mean_dim(input, dim, keepdim=False):
-    return input.mean(axis=_dims(dim, input.ndim), keepdims=keepdim)
+    if input.size:
+        return input.mean(axis=_dims(dim, input.ndim), keepdims=keepdim)
+    with xp.errstate(invalid="ignore", divide="ignore"):
+        total = input.sum(axis=_dims(dim, input.ndim), keepdims=keepdim)
+        return total / _numel(input.shape, dim)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):

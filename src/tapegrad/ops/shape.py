@@ -84,15 +84,23 @@ def _inverse(dims):
     return tuple(inverse)
 
 
-@defop("PermuteBackward0", vjp=lambda g, dims: permute(g, _inverse(_normalise(dims, len(dims)))),
+@defop("PermuteBackward0", vjp=lambda g, dims: permute(g, _inverse(_normalise(dims, None))),
        jvp="linear", view=True)
 def permute(input, *dims):
-    """Reorder the dims."""
-    return xp.transpose(input, _normalise(dims, input.ndim))
+    """Reorder the dims: permute(x, 1, 0) or permute(x, (1, 0))."""
+    dims = _normalise(dims, input.ndim)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                           f"the length of the desired ordering of dimensions i.e. input.dim() = "
+                           f"{input.ndim} is not equal to len(dims) = {len(dims)}")
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return xp.transpose(input, dims)
 
 
 def _normalise(dims, ndim):
     dims = _shape_args(dims)
+    ndim = len(dims) if ndim is None else ndim
     return tuple(d % ndim for d in dims) if ndim else dims
 
 
