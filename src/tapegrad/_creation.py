@@ -186,7 +186,7 @@ def _out(result, out):
     out._data = result._data.astype(out._data.dtype) if out._data.shape != result._data.shape \
         else out._data
     out._data[...] = result._data
-    out._version.value += 1
+    out._counter.value += 1
     return out
 
 

@@ -68,7 +68,7 @@ _tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is 
 class Tensor:
     """An n-dimensional array that records the operations applied to it, for gradients."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_version", "_base", "_view_fn",
+    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_counter", "_base", "_view_fn",
                  "_accumulator", "_retains_grad", "_grad_req", "__weakref__", "__dict__")
 
     def __init_subclass__(cls, **kwargs):
@@ -132,6 +132,11 @@ class Tensor:
         self._grad = value
 
     @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen (shared with its views)."""
+        return self._counter.value
+
+    @property
     def is_leaf(self):
         """True for tensors the user made (and results that don't require grad): they get `.grad`."""
         return self.grad_fn is None
@@ -193,7 +198,7 @@ class Tensor:
     def detach(self):
         """A tensor sharing this one's memory (and version counter) but cut from the graph."""
         out = _make(self._data)
-        out._version = self._version
+        out._counter = self._counter
         return out
 
     def detach_(self):
@@ -373,7 +378,7 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None):
         grad_fn = self.grad_fn
         return format_tensor(self._data, D.from_np(self._data.dtype).name,
-                             grad_fn_name=grad_fn.name() if grad_fn is not None else None,
+                             grad_fn_name=type(grad_fn).__name__ if grad_fn is not None else None,
                              requires_grad=self._requires_grad and grad_fn is None)
 
     __str__ = __repr__
@@ -425,32 +430,33 @@ class Tensor:
             raise RuntimeError("unsupported operation: more than one element of the written-to tensor "
                                "refers to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
+        if recording:
+            _snapshot_self(result.grad_fn, self)
         if recording and self._base is not None:
             ops.write_through_view(self, result)
             return self
-        if recording:
-            _snapshot_self(result.grad_fn, self)
         self._data[...] = result._data
-        self._version.value += 1
+        self._counter.value += 1
         if recording:
             self.grad_fn = result.grad_fn
             self._requires_grad = True
         return self
 
     def zero_(self):
-        """Fill with zeros in place (a plain write: no gradient flows through it)."""
-        return self.fill_(0)
+        """Fill with zeros in place (no gradient flows to the old values)."""
+        return self._inplace(ops.zero(self))
 
     def fill_(self, value):
-        return self._inplace(ops.full_like(self, value) if type(value) not in _tensor_types
-                             else ops.expand(value.to(self.dtype), self.shape) * 1)
+        """Fill with a number (or a one-element tensor) in place."""
+        if type(value) in _tensor_types:
+            return self.copy_(value)
+        return self._inplace(ops.fill(self, value))
 
     def copy_(self, src, non_blocking=False):
-        """Copy src's values into self (broadcasting), with gradient to src."""
+        """Copy src's values into self (broadcasting, casting), with gradient to src."""
         if type(src) not in _tensor_types:
             src = _make(xp.asarray(src))
-        value = ops.to_dtype(src, self.dtype) if src.dtype is not self.dtype else src
-        return self._inplace(ops.expand(value, self.shape) if value.shape != self.shape else ops.alias(value))
+        return self._inplace(ops.overwrite(self, src))
 
     def __setitem__(self, index, value):
         ops.setitem(self, index, value)
@@ -471,7 +477,7 @@ def _snapshot_self(node, tensor):
         if type(value) is SavedTensor and value.tensor is tensor:
             old = _make(tensor._data.copy(), grad_fn=tensor.grad_fn, requires_grad=tensor._requires_grad)
             old._accumulator = tensor._accumulator
-            saved[i] = SavedTensor(old, old._data, old._version)
+            saved[i] = SavedTensor(old, old._data, old._counter)
 
 
 def _check_device(dev):
@@ -493,7 +499,7 @@ def _init(t, data, grad_fn, requires_grad):
     t._requires_grad = requires_grad
     t._grad = None
     t.grad_fn = grad_fn
-    t._version = VersionCounter()
+    t._counter = VersionCounter()
     t._base = None
     t._view_fn = None
     t._accumulator = None
@@ -508,7 +514,7 @@ def _make(data, grad_fn=None, requires_grad=None):
     t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
     t._grad = None
     t.grad_fn = grad_fn
-    t._version = VersionCounter()
+    t._counter = VersionCounter()
     t._base = None
     t._view_fn = None
     t._accumulator = None

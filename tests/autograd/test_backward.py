@@ -466,3 +466,73 @@ def test_deep_chain_needs_no_recursion():
         y = y + 1.0
     y.backward()
     assert x.grad.item() == 1.0
+
+
+# ---- smaller rules ----------------------------------------------------------------------------
+
+def test_gradient_of_other_dtype_is_cast_to_the_leaf_dtype(lib):
+    x = vec(lib, [1., 2., 3.])
+    (x * 2).backward(lib.ones(3, dtype=lib.float64))
+    assert repr(x.grad) == "tensor([2., 2., 2.])"
+
+
+def test_accumulation_is_in_place_into_existing_grad(lib):
+    x = vec(lib, [1., 2., 3.])
+    x.grad = lib.ones(3)
+    g = x.grad
+    (x * 2).sum().backward()
+    assert x.grad is g
+    assert repr(g) == "tensor([3., 3., 3.])"
+
+
+def test_backward_from_a_view(lib):
+    x = vec(lib, [1., 2., 3.])
+    y = x * 2
+    y[0].backward()
+    assert repr(x.grad) == "tensor([2., 0., 0.])"
+    x.grad = None
+    y = x * 2
+    y[1:].sum().backward()
+    assert repr(x.grad) == "tensor([0., 2., 2.])"
+
+
+def test_mixed_dtypes(lib):
+    x = vec(lib, [1., 2., 3.])
+    i = lib.tensor([1., 2.], dtype=lib.float64, requires_grad=True)
+    (x[:2] * i).sum().backward()
+    assert repr(x.grad) == "tensor([1., 2., 0.])"
+    assert repr(i.grad) == "tensor([1., 2.], dtype=torch.float64)"
+
+
+def test_scalar_output_with_one_element_gradient_of_other_shape(lib):
+    x = vec(lib, [1., 2., 3.])
+    with pytest.raises(RuntimeError) as err:
+        (x * 2).sum().backward(lib.tensor([1.]))
+    assert str(err.value) == ("Mismatch in shape: grad_output[0] has a shape of torch.Size([1]) and "
+                              "output[0] has a shape of torch.Size([]).")
+    (x * 2).sum().backward(lib.tensor(2.))
+    assert repr(x.grad) == "tensor([4., 4., 4.])"
+
+
+def test_small_mlp_step(lib):
+    w = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    b = lib.tensor([1., -1.], requires_grad=True)
+    out = ((w @ lib.tensor([1., 1.]) + b).relu() ** 2).mean()
+    out.backward()
+    assert repr(w.grad) == "tensor([[4., 4.],\n        [6., 6.]])"
+    assert repr(b.grad) == "tensor([4., 6.])"
+
+
+def test_detached_path_has_no_graph(lib):
+    x = vec(lib, [1., 2.])
+    with pytest.raises(RuntimeError) as err:
+        (x.detach() * 2).sum().backward()
+    assert str(err.value) == "element 0 of tensors does not require grad and does not have a grad_fn"
+    with pytest.raises(RuntimeError) as err:
+        (x > 1).sum().backward()
+    assert str(err.value) == "element 0 of tensors does not require grad and does not have a grad_fn"
+
+
+def test_same_input_twice_in_grad(lib):
+    a = lib.tensor(1., requires_grad=True)
+    assert repr(lib.autograd.grad(a * a, [a, a])) == "(tensor(2.), tensor(2.))"

@@ -240,3 +240,25 @@ def test_no_numpy_warnings_at_poles(case):
         results.append((y, x.grad))
     assert_close(results[0][0], results[1][0], msg="values ")
     assert_close(results[0][1], results[1][1], msg="gradients ")
+
+
+# ---------------------------------------------------------------- copy_ (records `alias`)
+
+@pytest.mark.parametrize("src_shape", [(3, 4), (4,), ()], ids=str)
+def test_copy_(src_shape):
+    # y.copy_(x): y's old values get no gradient, x gets all of it (summed over broadcast dims)
+    def fn(lib, x, w):
+        y = w * 2
+        y.copy_(x)
+        return y * w
+
+    check_op(fn, [src_shape, (3, 4)])
+
+
+def test_copy_from_other_dtype():
+    def fn(lib, x, w):
+        y = w * 1
+        y.copy_(x.double())
+        return y
+
+    check_op(fn, [(3, 4), (3, 4)], dtype="float32", order=1)

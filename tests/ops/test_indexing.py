@@ -244,3 +244,44 @@ def test_indexing_errors_like_torch(case):
             f()
         errors.append((type(info.value).__name__, str(info.value)))
     assert errors[0] == errors[1]
+
+
+# ---------------------------------------------------------------- in-place ops on views
+
+@pytest.mark.parametrize("case", ["mul_row", "add_column", "exp_slice", "view_of_view", "transposed"])
+def test_inplace_on_view(case):
+    # an in-place op on a view writes into the base: both the base and the view see the new values
+    def fn(lib, x, w):
+        y = w * 1
+        if case == "mul_row":
+            v = y[0]
+            v.mul_(x[:4])
+        elif case == "add_column":
+            v = y[:, 1]
+            v.add_(x[:3] ** 2)
+        elif case == "exp_slice":
+            v = y[1:]
+            v.exp_()
+        elif case == "view_of_view":
+            v = y[1:][0][::2]
+            v.mul_(x[:2])
+        else:
+            v = y.t()[1]
+            v.sub_(x[:3])
+        return y.sum(0) * 2 + v.sum() * x
+
+    check_op(fn, [(4,), (3, 4)])
+
+
+@requires_torch
+def test_view_grad_fn_after_write_through_it():
+    import tapegrad
+    import torch
+    names = []
+    for lib in (tapegrad, torch):
+        w = lib.ones(3, 4, requires_grad=True)
+        y = w * 1
+        row = y[1]
+        row[1:] = lib.ones(3)
+        names.append((type(row.grad_fn).__name__, type(y.grad_fn).__name__))
+    assert names[0] == names[1]

@@ -102,3 +102,16 @@ def test_errors_like_torch(case):
             f()
         errors.append(str(info.value))
     assert errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("input_shape", [(3, 5), (5,), (1, 5), (3, 1), ()], ids=str)
+@pytest.mark.parametrize("beta, alpha", [(1, 1), (0.5, 2), (0, 1), (2, -1.5)])
+def test_addmm(input_shape, beta, alpha):
+    # beta * input + alpha * mat1 @ mat2; input broadcasts to the product's shape
+    check_op(lambda lib, a, m1, m2: lib.addmm(a, m1, m2, beta=beta, alpha=alpha),
+             [input_shape, (3, 4), (4, 5)])
+
+
+def test_addmm_defaults_and_empty():
+    check_op(lambda lib, a, m1, m2: lib.addmm(a, m1, m2), [(3, 5), (3, 4), (4, 5)])
+    check_op(lambda lib, a, m1, m2: lib.addmm(a, m1, m2), [(3, 5), (3, 0), (0, 5)])

@@ -46,13 +46,12 @@ def _reduce(name, dim, keepdim, style):
     return lambda lib, x: getattr(x, name)(dim, keepdim)
 
 
-@pytest.mark.parametrize("style", ["function", "method", "keywords"])
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("style, case", [(style, case) for style in ("function", "method", "keywords")
+                                         for case in CASES if not (style == "keywords" and case[1] is None)],
+                         ids=lambda v: v if isinstance(v, str) else _id(v))
 @pytest.mark.parametrize("name", ["sum", "mean"])
-def test_reduction(name, case, style):
+def test_reduction(name, style, case):
     shape, dim, keepdim = case
-    if style == "keywords" and dim is None:
-        pytest.skip("covered by the method style")
     check_op(_reduce(name, dim, keepdim, style), [shape])
 
 
@@ -79,7 +78,7 @@ def test_mean_of_empty_is_nan_like_torch():
             warnings.simplefilter("error", RuntimeWarning)
             assert np.isnan(lib.zeros(0, 3).mean().item())
             assert lib.zeros(0, 3).mean(0).shape == (3,)
-            assert np.isnan(lib.zeros(0, 3).mean(0)).all()
+            assert np.isnan(lib.zeros(0, 3).mean(0).numpy()).all()
 
 
 def test_sum_with_dtype():

@@ -48,7 +48,7 @@ class Node:
         return type(self).__name__
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
 
     @property
     def next_functions(self):
@@ -121,6 +121,9 @@ class AccumulateGrad(Node):
 
     __slots__ = ("variable",)
 
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
     def __init__(self, variable):
         super().__init__(())
         self.variable = variable
@@ -153,7 +156,7 @@ def accumulate_into(variable, grad):
         variable._grad = old + _make(grad)
     else:
         old._data += grad
-        old._version.value += 1
+        old._counter.value += 1
 
 
 def _tensor_class():
@@ -182,25 +185,27 @@ class SavedTensor:
         if self.released:
             raise RuntimeError(_errors.BACKWARD_TWICE)
         if self.counter.value != self.version:
-            raise RuntimeError(self._modified_message())
+            raise RuntimeError(self._modified_message(node))
         if not as_tensor:
             return self.data
         if self.tensor is not None:
             return self.tensor
         out = _tensor_class()._make(self.data, grad_fn=node)
-        out._version = self.counter
+        out._counter = self.counter
         return out
 
     def release(self):
         self.tensor = self.data = None
         self.released = True
 
-    def _modified_message(self):
+    def _modified_message(self, node):
         producer = ""
         t = self.tensor
-        if t is not None and t.grad_fn is not None:
-            name = t.grad_fn.name()
-            name = "torch::autograd::" + name if name == "CopySlices" else name.rsplit("Backward", 1)[0]
+        # an input names the node that last wrote it; a saved output names the node that made it
+        maker = node if t is None else t.grad_fn
+        if maker is not None:
+            name = maker.name()
+            name = name if name.startswith("torch::") else name.rsplit("Backward", 1)[0]
             producer = f", which is output 0 of {name},"
         shape = ", ".join(str(n) for n in self.data.shape)
         return _errors.MODIFIED_INPLACE.format(

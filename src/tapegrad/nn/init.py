@@ -8,7 +8,7 @@ from ..autograd.grad_mode import no_grad
 def _fill(tensor, array):
     with no_grad():
         tensor._data[...] = array
-        tensor._version.value += 1
+        tensor._counter.value += 1
     return tensor
 
 

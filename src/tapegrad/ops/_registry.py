@@ -29,6 +29,7 @@ xp = B.xp
 ndarray = B.ndarray
 REGISTRY = {}  # public name -> OpDef, for the generic op tests
 _SCALARS = (int, float, bool)
+_CPP_NAMED = {"CopyBackwards"}  # nodes whose name() PyTorch prefixes with its C++ namespace
 
 
 class OpDef:
@@ -146,6 +147,8 @@ def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, 
         op.var_positional = next((k for k, p in signature.parameters.items()
                                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
         node_class = type(node_name, (OpNode,), {"__slots__": (), "op": op})
+        if node_name in _CPP_NAMED:
+            node_class.name = lambda self: "torch::autograd::" + node_name
         public = _make_public(op, node_class, differentiable)
         public.__name__ = public.__qualname__ = forward.__name__
         public.__doc__ = forward.__doc__
@@ -334,10 +337,10 @@ def _record(op, node_class, inputs, arrays, out, extras, kwargs):
 
 def _saved_value(op, kind, key, inputs, arrays, result, extras, kwargs):
     if kind == "out":
-        return SavedTensor(None, result._data, result._version)
+        return SavedTensor(None, result._data, result._counter)
     if kind == "input":
         a = inputs[key]
-        return SavedTensor(a, arrays[key], a._version) if type(a) in _tensor_types else arrays[key]
+        return SavedTensor(a, arrays[key], a._counter) if type(a) in _tensor_types else arrays[key]
     if kind == "shape":
         return arrays[key].shape
     if kind == "dtype":
@@ -357,7 +360,7 @@ def _mark_view(result, base, out, extras, kwargs, forward):
     """
     if out.base is None or not (out.base is base._data or out.base is base._data.base):
         return
-    result._version = base._version
+    result._counter = base._counter
     if base._base is not None:
         result._base = base._base
         outer = base._view_fn

@@ -35,6 +35,7 @@ def add(input, other, alpha=1):
        jvp=(lambda input_t: input_t, lambda other_t, alpha: other_t * -alpha))
 def sub(input, other, alpha=1):
     """input - alpha * other."""
+    _no_bool_subtraction(input, other)
     return input - other if alpha == 1 else input - other * alpha
 
 
@@ -44,6 +45,7 @@ def sub(input, other, alpha=1):
        jvp=(lambda input_t, alpha: input_t * -alpha, lambda other_t: other_t))
 def rsub(input, other, alpha=1):
     """other - alpha * input (what `2 - x` computes)."""
+    _no_bool_subtraction(input, other)
     return other - input if alpha == 1 else other - input * alpha
 
 
@@ -70,7 +72,16 @@ def div(input, other):
 @defop("NegBackward0", vjp=lambda g: -g, jvp="linear")
 def neg(input):
     """-input."""
+    if input.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                           "to invert a mask, use the `~` or `logical_not()` operator instead.")
     return -input
+
+
+def _no_bool_subtraction(input, other):
+    if getattr(input, "dtype", None) == bool or getattr(other, "dtype", None) == bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                           "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 @defop("ReciprocalBackward0", vjp=lambda g, out: -g * out * out, jvp="elementwise", promote="float")
@@ -94,13 +105,10 @@ def pow_scalar(input, exponent):
 
 
 def _pow_scalar_grad(g, input, exponent):
-    # d(x^n)/dx = n x^(n-1); n == 0 gives zeros, not 0 * x^-1 (which is nan at 0)
+    # d(x^n)/dx = n x^(n-1), recorded in full as PyTorch does (so higher derivatives keep a graph);
+    # n == 0 gives zeros, not 0 * x^-1 (which is nan at 0)
     if exponent == 0:
         return g * 0
-    if exponent == 1:
-        return g
-    if exponent == 2:
-        return g * (input * 2)
     return g * (pow(input, exponent - 1) * exponent)
 
 
@@ -177,7 +185,7 @@ def abs(input):
     return xp.abs(input)
 
 
-@defop("SgnBackward0", vjp=lambda g, input: g * 0, jvp="elementwise")
+@defop("SignBackward0", vjp=lambda g, input: g * 0, jvp="elementwise")
 def sign(input):
     """-1, 0 or 1."""
     return xp.sign(input)
@@ -228,9 +236,32 @@ def alias(input):
 
 
 @defop("CopyBackwards", vjp=lambda g: g, jvp="linear")
-def _copy_for_grad(input):
-    """The copy AccumulateGrad makes of a gradient under create_graph (PyTorch's node name)."""
+def copy_value(input):
+    """A copy recorded as PyTorch records `copy_` (and AccumulateGrad's copy under create_graph)."""
     return input.copy()
+
+
+_copy_for_grad = copy_value
+
+
+@defop("CopyBackwards", vjp=(lambda g: g * 0,       # the old value is gone: no gradient
+                             lambda g: g),          # d/d(src) = 1 (the registry sums broadcasts)
+       jvp=(lambda input_t: input_t * 0, lambda src_t: src_t), promote="none")
+def overwrite(input, src):
+    """src broadcast to input's shape and dtype: the value `input.copy_(src)` leaves."""
+    return xp.array(xp.broadcast_to(src, input.shape), dtype=input.dtype)
+
+
+@defop("FillBackward2", vjp=lambda g: g * 0, jvp="linear")
+def fill(input, value):
+    """input's shape and dtype filled with a number: the value `input.fill_(value)` leaves."""
+    return xp.full(input.shape, value, dtype=input.dtype)
+
+
+@defop("ZeroBackward0", vjp=lambda g: g * 0, jvp="linear")
+def zero(input):
+    """Zeros of input's shape and dtype: the value `input.zero_()` leaves."""
+    return xp.zeros(input.shape, dtype=input.dtype)
 
 
 def square(input):

@@ -12,6 +12,8 @@ carry all the gradients, each the adjoint of another, so create_graph works thro
 incoming gradient with the region zeroed, and v's gradient is the region of the incoming gradient.
 An in-place op on a view is the same write on the view's base, followed by re-deriving the view.
 """
+import re
+
 from .. import _backend as B
 from .. import _errors
 from .._tensor import _make, _tensor_types
@@ -33,7 +35,10 @@ def _to_index_item(item):
     if type(item) in _tensor_types:
         return item._data
     if isinstance(item, list):
-        return xp.asarray(item)
+        array = xp.asarray(item)
+        return array.astype(xp.int64) if array.size == 0 else array  # x[[]] selects nothing
+    if type(item) is slice and item.step is not None and item.step <= 0:
+        raise ValueError("step must be greater than zero")
     return item
 
 
@@ -80,11 +85,11 @@ def region_zero(input, view_fn, index):
 
 def _view_getter(name):
     """getitem recorded under the node name PyTorch uses for this kind of index."""
-    @defop(name, vjp=lambda g, input_shape, index: region_scatter(g, input_shape, None, index),
-           jvp="linear", view=True)
     def getitem(input, index):
         return _basic_get(input, index)
-    return getitem
+    getitem.__name__ = "getitem_" + name[:-len("Backward0")].lower()  # a distinct REGISTRY entry each
+    return defop(name, vjp=lambda g, input_shape, index: region_scatter(g, input_shape, None, index),
+                 jvp="linear", view=True)(getitem)
 
 
 def _basic_get(array, index):
@@ -99,13 +104,18 @@ def _basic_get(array, index):
 
 
 def _index_error(error):
-    # NumPy says "axis", PyTorch says "dimension": keep PyTorch's words.
-    return IndexError(str(error).replace("for axis", "for dimension"))
+    # NumPy says "axis" and "array", PyTorch says "dimension" and "tensor": keep PyTorch's words.
+    message = str(error).replace("for axis", "for dimension")
+    match = re.match(r"too many indices for array: array is (\d+)-dimensional", message)
+    if match:
+        message = f"too many indices for tensor of dimension {match.group(1)}"
+    return IndexError(message)
 
 
 _select = _view_getter("SelectBackward0")
 _slice = _view_getter("SliceBackward0")
 _unsqueeze = _view_getter("UnsqueezeBackward0")
+_alias = _view_getter("AliasBackward0")
 
 
 def getitem(input, index):
@@ -119,6 +129,8 @@ def getitem(input, index):
     index = _to_index(index)
     if not _is_basic(index):
         return region_get(input, None, index)
+    if index is Ellipsis:
+        return _alias(input, index)
     last = index[-1] if type(index) is tuple and index else index
     if type(last) is slice or last is Ellipsis:
         return _slice(input, index)
@@ -131,6 +143,9 @@ class CopySlices(Node):
     """`y[region] = value` recorded: gradients to the old y (region zeroed) and to the value."""
 
     __slots__ = ("view_fn", "index", "value_shape", "value_dtype", "needs")
+
+    def name(self):
+        return "torch::autograd::CopySlices"
 
     def apply(self, grad_outputs):
         g = grad_outputs[0]
@@ -145,9 +160,18 @@ class CopySlices(Node):
         return (base_grad, value_grad)
 
 
-def _check_inplace(target):
+class IndexPutBackward0(CopySlices):
+    """`y[advanced index] = value`: PyTorch records it as index_put_, under this name."""
+
+    __slots__ = ()
+
+    def name(self):
+        return "IndexPutBackward0"
+
+
+def _check_inplace(target, through_view=False):
     if _state.enabled and target._requires_grad and target.grad_fn is None:
-        raise RuntimeError(_errors.LEAF_INPLACE)
+        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE if through_view else _errors.LEAF_INPLACE)
     base = target._base
     if _state.enabled and base is not None and base._requires_grad and base.grad_fn is None:
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
@@ -163,15 +187,16 @@ def write_region(target, view_fn, index, value):
     region = _region(target._data, view_fn)
     if not recording:
         region[index] = value_data
-        target._version.value += 1
+        target._counter.value += 1
         return
     needs = (target._requires_grad, value_is_tensor and value._requires_grad)
-    node = CopySlices((target._edge() if needs[0] else None, value._edge() if needs[1] else None))
+    node_class = CopySlices if view_fn is not None or _is_basic(index) else IndexPutBackward0
+    node = node_class((target._edge() if needs[0] else None, value._edge() if needs[1] else None))
     node.view_fn, node.index, node.needs = view_fn, index, needs
     node.value_shape = value_data.shape if value_is_tensor else ()
     node.value_dtype = value_data.dtype if value_is_tensor and value_data.dtype != target._data.dtype else None
     region[index] = value_data
-    target._version.value += 1
+    target._counter.value += 1
     target.grad_fn = node
     target._requires_grad = True
 
@@ -179,6 +204,8 @@ def write_region(target, view_fn, index, value):
 def setitem(target, index, value):
     """`target[index] = value`, with gradients to value and to the untouched rest of target."""
     index = _to_index(index)
+    if _state.enabled and target._requires_grad and target.grad_fn is None:
+        _check_inplace(target, through_view=_is_basic(index))  # PyTorch writes basic indices via a view
     if target._base is None or not (_state.enabled and (
             target._base._requires_grad or (type(value) in _tensor_types and value._requires_grad))):
         if _state.enabled and target._base is not None:

@@ -6,7 +6,7 @@ Shape errors carry PyTorch's messages; `matmul` dispatches to the op PyTorch wou
 from .. import _backend as B
 from .. import _errors
 from ._registry import defop
-from .shape import squeeze, transpose, unsqueeze
+from .shape import squeeze, squeeze_for_matmul, transpose, unsqueeze
 
 xp = B.xp
 
@@ -82,11 +82,7 @@ def mm(input, mat2):
     return input @ mat2
 
 
-@defop("BmmBackward0",
-       vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
-            lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
-       jvp=(lambda input_t, other: _matmul_nd(input_t, other), lambda other_t, input: _matmul_nd(input, other_t)))
-def _matmul_nd(input, other):
+def _batched_product(input, other):
     """Batched matrix product with broadcast batch dims (both inputs at least 2-D)."""
     _same_dtype("bmm", input, other)
     if input.shape[-1] != other.shape[-2]:
@@ -94,6 +90,25 @@ def _matmul_nd(input, other):
                            f"[{other.shape[0]}, {input.shape[-1]}] but got: "
                            f"[{other.shape[0]}, {other.shape[-2]}].")
     return xp.matmul(input, other)
+
+
+# The same product recorded under the two names PyTorch uses: `matmul` of batches views the result
+# of a folded bmm (UnsafeViewBackward0); `bmm` itself is BmmBackward0.
+_matmul_nd = defop("UnsafeViewBackward0",
+                   vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
+                        lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
+                   jvp=(lambda input_t, other: _matmul_nd(input_t, other),
+                        lambda other_t, input: _matmul_nd(input, other_t)))(_batched_product)
+
+
+def _bmm(input, other):
+    return _batched_product(input, other)
+
+
+_bmm = defop("BmmBackward0",
+             vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
+                  lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
+             jvp=(lambda input_t, other: _bmm(input_t, other), lambda other_t, input: _bmm(input, other_t)))(_bmm)
 
 
 def t_(x):
@@ -105,7 +120,7 @@ def bmm(input, mat2):
     """Batched matrix product of two 3-D tensors."""
     if input.ndim != 3 or mat2.ndim != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
-    return _matmul_nd(input, mat2)
+    return _bmm(input, mat2)
 
 
 def matmul(input, other):
@@ -129,7 +144,7 @@ def matmul(input, other):
             if input.shape[0] != other.shape[0]:
                 raise RuntimeError(_errors.MM_SHAPES.format(a=f"1x{input.shape[0]}",
                                                             b="x".join(map(str, other.shape))))
-            return squeeze(mm(unsqueeze(input, 0), other), 0)
+            return squeeze_for_matmul(mm(unsqueeze(input, 0), other), 0)
         return squeeze(_matmul_nd(unsqueeze(input, 0), other), -2)
     if b == 1:
         return squeeze(_matmul_nd(input, unsqueeze(other, 1)), -1)

@@ -124,6 +124,12 @@ def _squeeze_dim(input, dim):
     return input.reshape(tuple(s for i, s in enumerate(input.shape) if i not in dims))
 
 
+@defop("SqueezeBackward4", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear", view=True)
+def squeeze_for_matmul(input, dim):
+    """squeeze(input, dim) as `matmul` records it for a 1-D operand (PyTorch's node name)."""
+    return _squeeze_dim.__wrapped_forward__(input, dim)
+
+
 def squeeze(input, dim=None):
     """Remove dims of size 1 (all of them, or `dim` if it has size 1)."""
     return _squeeze_all(input) if dim is None else _squeeze_dim(input, dim)
