@@ -13,7 +13,7 @@ from . import _dtype as D
 from . import _errors
 from ._printing import format_tensor
 from .autograd.grad_mode import _state
-from .autograd.graph import AccumulateGrad, VersionCounter
+from .autograd.graph import AccumulateGrad, RemovableHandle, VersionCounter, tensor_prehook
 
 xp = B.xp
 ndarray = B.ndarray
@@ -68,7 +68,7 @@ _tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is 
 class Tensor:
     """An n-dimensional array that records the operations applied to it, for gradients."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "grad_fn", "_counter", "_base", "_view_fn",
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_counter", "_base", "_view_fn", "_view_version",
                  "_accumulator", "_retains_grad", "_grad_req", "__weakref__", "__dict__")
 
     def __init_subclass__(cls, **kwargs):
@@ -106,7 +106,7 @@ class Tensor:
             >>> b.requires_grad_()
             tensor([1., 1.], requires_grad=True)
         """
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             if requires_grad:
                 return self
             raise RuntimeError(_errors.REQUIRES_GRAD_NONLEAF)
@@ -118,18 +118,48 @@ class Tensor:
     @property
     def grad(self):
         """The accumulated gradient (None until a backward reaches this leaf)."""
-        if self._grad is None and self.grad_fn is not None and not self._retains_grad:
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
             warnings.warn(_errors.NONLEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
     def grad(self, value):
-        if value is not None and type(value) not in _tensor_types:
-            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
-                            f"{type(value).__name__}")
-        if value is not None and value._data.shape != self._data.shape:
-            raise RuntimeError("assigned grad has data of a different size")
+        if value is not None:
+            if type(value) not in _tensor_types:
+                kind = type(value)
+                name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {name}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
+                                   f"size '{list(self.shape)}'. Please ensure that the gradient and the tensor "
+                                   "are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_c_name(value.dtype)}' to a tensor with "
+                    f"grad_dtype '{_scalar_type_name(self.dtype)}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute "
+                    "with a specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging "
+                    "the dtypes of a tensor and its gradient may break downstream systems that assume they match.")
         self._grad = value
+
+    @property
+    def grad_fn(self):
+        """The node that made this tensor (None for leaves): where its gradient goes next.
+
+        A view whose base was changed in place since the view was taken now depends on the base's
+        new value: its node is re-derived from the base (PyTorch's AsStridedBackward0).
+        """
+        base = self._base
+        if base is not None and self._counter.value != self._view_version:
+            self._view_version = self._counter.value
+            if base._grad_fn is not None:
+                from .ops.indexing import rederive_view
+                rederive_view(self, base)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
 
     @property
     def _version(self):
@@ -139,13 +169,13 @@ class Tensor:
     @property
     def is_leaf(self):
         """True for tensors the user made (and results that don't require grad): they get `.grad`."""
-        return self.grad_fn is None
+        return self._grad_fn is None
 
     def retain_grad(self):
         """Keep `.grad` of this non-leaf tensor after backward (leaves keep theirs anyway)."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
+        if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
         ref = weakref.ref(self)
@@ -158,7 +188,7 @@ class Tensor:
                     tensor._grad = grad if old is None else old + grad
                 else:
                     tensor._grad = _make(xp.array(grad._data)) if old is None else _make(old._data + grad._data)
-        self.grad_fn._register_tensor_hook(0, retain)
+        self.__dict__["_retain_hook"] = (retain, self._grad_fn._register_tensor_hook(0, retain))
 
     @property
     def retains_grad(self):
@@ -175,8 +205,13 @@ class Tensor:
         """
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self.grad_fn if self.grad_fn is not None else self._grad_accumulator()
-        return node._register_tensor_hook(0, hook)
+        if self.grad_fn is not None:
+            return self._grad_fn._register_tensor_hook(0, hook)
+        # A leaf keeps its hooks itself: its AccumulateGrad node is held weakly and may not exist yet.
+        hooks = self.__dict__.setdefault("_leaf_hooks", [])
+        prehook = tensor_prehook(0, hook)
+        hooks.append(prehook)
+        return RemovableHandle(hooks, prehook)
 
     def _grad_accumulator(self):
         """This leaf's AccumulateGrad node, shared by all its uses (kept weakly, as PyTorch does)."""
@@ -188,7 +223,8 @@ class Tensor:
 
     def _edge(self):
         """Where a gradient for this tensor goes: (grad_fn, 0) or (its AccumulateGrad, 0)."""
-        return (self.grad_fn, 0) if self.grad_fn is not None else (self._grad_accumulator(), 0)
+        grad_fn = self.grad_fn if self._base is not None else self._grad_fn
+        return (grad_fn, 0) if grad_fn is not None else (self._grad_accumulator(), 0)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `tapegrad.autograd.backward`)."""
@@ -203,7 +239,7 @@ class Tensor:
 
     def detach_(self):
         """Cut this tensor from the graph in place: it becomes a leaf that doesn't require grad."""
-        self.grad_fn = None
+        self._grad_fn = None
         self._requires_grad = False
         return self
 
@@ -228,7 +264,13 @@ class Tensor:
 
     def size(self, dim=None):
         """The shape, or the length of one dimension."""
-        return Size(self._data.shape) if dim is None else self._data.shape[dim]
+        if dim is None:
+            return Size(self._data.shape)
+        ndim = self._data.ndim
+        if not -max(ndim, 1) <= dim < max(ndim, 1):
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-max(ndim, 1)}, "
+                             f"{max(ndim, 1) - 1}], but got {dim})")
+        return self._data.shape[dim] if ndim else 1
 
     def dim(self):
         return self._data.ndim
@@ -297,6 +339,24 @@ class Tensor:
         if self._requires_grad:
             raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
         return self._data if dtype is None else self._data.astype(dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new tensor from data, with this tensor's dtype unless given."""
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_size_args(size), 0, dtype=dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_full(_size_args(size), 1, dtype=dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self.new_zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
     def to(self, *args, **kwargs):
         """Convert dtype (devices: only 'cpu'); returns self when nothing changes."""
@@ -392,7 +452,7 @@ class Tensor:
         return (_rebuild, (self._data, self._requires_grad))
 
     def __deepcopy__(self, memo):
-        if self.grad_fn is not None:
+        if self._grad_fn is not None:
             raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
                                "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
                                "module, this may be because of a torch.nn.utils.weight_norm usage, see "
@@ -416,11 +476,11 @@ class Tensor:
         recorded, self takes over result's node; a node input that *is* self is first replaced by a
         snapshot of the old value (PyTorch's "original self"), so no gradient reads the new data.
         """
-        recording = result.grad_fn is not None
-        if _state.enabled and self._requires_grad and self.grad_fn is None:
+        recording = result._grad_fn is not None
+        if _state.enabled and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(_errors.LEAF_INPLACE)
         if _state.enabled and self._base is not None and self._base._requires_grad \
-                and self._base.grad_fn is None:
+                and self._base._grad_fn is None:
             raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
         if result._data.dtype != self._data.dtype and not xp.can_cast(result._data.dtype, self._data.dtype,
                                                                          "same_kind"):
@@ -431,15 +491,19 @@ class Tensor:
                                "refers to a single memory location. Please clone() the tensor before "
                                "performing the operation.")
         if recording:
-            _snapshot_self(result.grad_fn, self)
+            _snapshot_self(result._grad_fn, self)
         if recording and self._base is not None:
             ops.write_through_view(self, result)
             return self
         self._data[...] = result._data
         self._counter.value += 1
         if recording:
-            self.grad_fn = result.grad_fn
+            self._grad_fn = result._grad_fn
             self._requires_grad = True
+            if self._retains_grad:  # the retained gradient is now the new value's
+                retain, handle = self.__dict__["_retain_hook"]
+                handle.remove()
+                self.__dict__["_retain_hook"] = (retain, self._grad_fn._register_tensor_hook(0, retain))
         return self
 
     def zero_(self):
@@ -467,6 +531,11 @@ def _scalar_type_name(d):
             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(d.name, d.name)
 
 
+def _c_name(d):
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "bool": "bool"}.get(d.name, d.name)
+
+
 def _snapshot_self(node, tensor):
     """Replace the saved references to `tensor` in `node` by a copy of its current value."""
     from .autograd.graph import SavedTensor
@@ -475,7 +544,7 @@ def _snapshot_self(node, tensor):
         return
     for i, value in enumerate(saved):
         if type(value) is SavedTensor and value.tensor is tensor:
-            old = _make(tensor._data.copy(), grad_fn=tensor.grad_fn, requires_grad=tensor._requires_grad)
+            old = _make(tensor._data.copy(), grad_fn=tensor._grad_fn, requires_grad=tensor._requires_grad)
             old._accumulator = tensor._accumulator
             saved[i] = SavedTensor(old, old._data, old._counter)
 
@@ -498,7 +567,7 @@ def _init(t, data, grad_fn, requires_grad):
     t._data = data
     t._requires_grad = requires_grad
     t._grad = None
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t._counter = VersionCounter()
     t._base = None
     t._view_fn = None
@@ -513,7 +582,7 @@ def _make(data, grad_fn=None, requires_grad=None):
     t._data = data
     t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
     t._grad = None
-    t.grad_fn = grad_fn
+    t._grad_fn = grad_fn
     t._counter = VersionCounter()
     t._base = None
     t._view_fn = None

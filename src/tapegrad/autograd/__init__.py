@@ -55,6 +55,13 @@ def _root_grads(outputs, grad_outputs, create_graph):
     return grads
 
 
+def _check_grad_types(grads):
+    from .._tensor import Tensor
+    for g in grads or ():
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+
+
 def _ones_like(array):
     return B.xp.ones(array.shape, dtype=array.dtype)
 
@@ -90,6 +97,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None:
         grad_tensors = grad_variables
     grads = _as_tuple(grad_tensors) if grad_tensors is not None else None
+    _check_grad_types(grads)
     if grads is not None and len(grads) != len(outputs):
         raise RuntimeError(f"got {len(grads)} tensors and {len(outputs)} gradients")
     if retain_graph is None:
@@ -101,12 +109,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         return
     inputs = _as_tuple(inputs)
     if not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
     captures = [t._edge() for t in inputs]
     captured = run_backward(roots, root_grads, retain_graph=retain_graph, create_graph=create_graph,
                             captures=captures, accumulate=True)
     for t, grad in zip(inputs, captured):
-        if t.grad_fn is not None and grad is not None:  # leaves accumulated in their AccumulateGrad
+        if t._grad_fn is not None and grad is not None:  # leaves accumulated in their AccumulateGrad
             accumulate_into(t, grad)
 
 
@@ -129,8 +137,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else None
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
+                         "but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    _check_grad_types(grads)
     if retain_graph is None:
         retain_graph = create_graph
     for t in inputs:

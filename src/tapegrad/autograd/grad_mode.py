@@ -5,6 +5,7 @@ decorators. The engine runs derivative rules with grad mode set to `create_graph
 higher-order derivatives get recorded (Chainer's and PyTorch's trick).
 """
 import functools
+import inspect
 import threading
 
 
@@ -27,9 +28,32 @@ def is_inference_mode_enabled():
 
 
 class _DecoratorContextManager:
-    """A context manager that is also a decorator (each call of the function gets a fresh one)."""
+    """A context manager that is also a decorator (each call of the function gets a fresh one).
+
+    `@no_grad()` and bare `@no_grad` both work, as in PyTorch; a decorated generator runs each
+    step of its iteration in the mode, not only its creation.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # used bare: @no_grad
+        return super().__new__(cls)
 
     def __call__(self, func):
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                value = None
+                while True:
+                    with self._clone():
+                        try:
+                            item = gen.send(value)
+                        except StopIteration as stop:
+                            return stop.value
+                    value = yield item
+            return generator
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self._clone():
@@ -99,7 +123,7 @@ class inference_mode(_DecoratorContextManager):
     """Like `no_grad` (tapegrad has no separate inference tensors); `inference_mode(False)` is a no-op."""
 
     def __init__(self, mode=True):
-        self.mode = bool(mode)
+        self.mode = bool(mode) if not callable(mode) else True
 
     def __enter__(self):
         self._prev = (_state.enabled, _state.inference)

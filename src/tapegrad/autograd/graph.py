@@ -72,32 +72,38 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        return _RemovableHandle(self._hooks, fn)
+        return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) runs before this node; it may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
-        return _RemovableHandle(self._pre_hooks, fn)
+        return RemovableHandle(self._pre_hooks, fn)
 
     def _register_tensor_hook(self, output_nr, fn):
         """A hook of the tensor that is output `output_nr` of this node: fn(grad) -> grad or None."""
-        def prehook(grad_outputs):
-            grad = grad_outputs[output_nr]
-            if grad is None:
-                return None
-            result = fn(grad)
-            if result is None:
-                return None
-            grad_outputs = list(grad_outputs)
-            grad_outputs[output_nr] = result
-            return grad_outputs
-        prehook._tensor_hook = fn
-        return self.register_prehook(prehook)
+        return self.register_prehook(tensor_prehook(output_nr, fn))
 
 
-class _RemovableHandle:
+def tensor_prehook(output_nr, fn):
+    """A node pre-hook that runs a tensor hook fn(grad) -> grad or None on one output's gradient."""
+    def prehook(grad_outputs):
+        grad = grad_outputs[output_nr]
+        if grad is None:
+            return None
+        result = fn(grad)
+        if result is None:
+            return None
+        if result.shape != grad.shape:
+            raise RuntimeError(f"hook '{getattr(fn, '__name__', 'hook')}' has changed the size of value")
+        grad_outputs = list(grad_outputs)
+        grad_outputs[output_nr] = result
+        return grad_outputs
+    return prehook
+
+
+class RemovableHandle:
     """What `register_hook` returns: `handle.remove()` takes the hook out."""
 
     def __init__(self, hooks, fn):
@@ -123,6 +129,16 @@ class AccumulateGrad(Node):
 
     def name(self):
         return "torch::autograd::AccumulateGrad"
+
+    # The leaf keeps the hooks (see Tensor.register_hook): this node is held weakly and may be new.
+    @property
+    def _pre_hooks(self):
+        return self.variable.__dict__.get("_leaf_hooks")
+
+    @_pre_hooks.setter
+    def _pre_hooks(self, hooks):
+        if hooks is not None:
+            self.variable.__dict__["_leaf_hooks"] = hooks
 
     def __init__(self, variable):
         super().__init__(())
@@ -152,7 +168,7 @@ def accumulate_into(variable, grad):
     if old is None:
         # A copy: the array may be a broadcast view, another leaf's gradient or the user's tensor.
         variable._grad = _make(B.xp.array(grad, dtype=variable._data.dtype, copy=True))
-    elif _state.enabled or old._requires_grad:
+    elif _state.enabled or not old._data.flags.writeable:
         variable._grad = old + _make(grad)
     else:
         old._data += grad
@@ -202,7 +218,7 @@ class SavedTensor:
         producer = ""
         t = self.tensor
         # an input names the node that last wrote it; a saved output names the node that made it
-        maker = node if t is None else t.grad_fn
+        maker = node if t is None else t._grad_fn
         if maker is not None:
             name = maker.name()
             name = name if name.startswith("torch::") else name.rsplit("Backward", 1)[0]

@@ -313,7 +313,7 @@ def _record(op, node_class, inputs, arrays, out, extras, kwargs):
     for i, a in enumerate(inputs):
         if type(a) in _tensor_types and a._requires_grad:
             needs.append(True)
-            grad_fn = a.grad_fn
+            grad_fn = a._grad_fn if a._base is None else a.grad_fn  # a view may need re-deriving
             edges.append((grad_fn, 0) if grad_fn is not None else (a._grad_accumulator(), 0))
             if arrays[i].shape != out_shape:  # broadcast: reduce the gradient back (decided now)
                 shapes = shapes or [None] * len(inputs)
@@ -361,6 +361,7 @@ def _mark_view(result, base, out, extras, kwargs, forward):
     if out.base is None or not (out.base is base._data or out.base is base._data.base):
         return
     result._counter = base._counter
+    result._view_version = base._counter.value
     if base._base is not None:
         result._base = base._base
         outer = base._view_fn

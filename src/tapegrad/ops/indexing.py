@@ -38,7 +38,7 @@ def _to_index_item(item):
         array = xp.asarray(item)
         return array.astype(xp.int64) if array.size == 0 else array  # x[[]] selects nothing
     if type(item) is slice and item.step is not None and item.step <= 0:
-        raise ValueError("step must be greater than zero")
+        raise ValueError("step must be greater than zero" if item.step else "slice step cannot be zero")
     return item
 
 
@@ -170,10 +170,10 @@ class IndexPutBackward0(CopySlices):
 
 
 def _check_inplace(target, through_view=False):
-    if _state.enabled and target._requires_grad and target.grad_fn is None:
+    if _state.enabled and target._requires_grad and target._grad_fn is None:
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE if through_view else _errors.LEAF_INPLACE)
     base = target._base
-    if _state.enabled and base is not None and base._requires_grad and base.grad_fn is None:
+    if _state.enabled and base is not None and base._requires_grad and base._grad_fn is None:
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
 
 
@@ -197,14 +197,14 @@ def write_region(target, view_fn, index, value):
     node.value_dtype = value_data.dtype if value_is_tensor and value_data.dtype != target._data.dtype else None
     region[index] = value_data
     target._counter.value += 1
-    target.grad_fn = node
+    target._grad_fn = node
     target._requires_grad = True
 
 
 def setitem(target, index, value):
     """`target[index] = value`, with gradients to value and to the untouched rest of target."""
     index = _to_index(index)
-    if _state.enabled and target._requires_grad and target.grad_fn is None:
+    if _state.enabled and target._requires_grad and target._grad_fn is None:
         _check_inplace(target, through_view=_is_basic(index))  # PyTorch writes basic indices via a view
     if target._base is None or not (_state.enabled and (
             target._base._requires_grad or (type(value) in _tensor_types and value._requires_grad))):
@@ -215,14 +215,14 @@ def setitem(target, index, value):
     _check_inplace(target)
     base = target._base
     write_region(base, target._view_fn, index, value)
-    _rederive_view(target, base)
+    rederive_view(target, base)
 
 
 def write_through_view(view, result):
     """An in-place op on a view: write the new values into the base, then re-derive the view."""
     base = view._base
     write_region(base, view._view_fn, Ellipsis, result)
-    _rederive_view(view, base)
+    rederive_view(view, base)
 
 
 @defop("AsStridedBackward0",
@@ -232,8 +232,13 @@ def _view_of_base(input, view_fn):
     return view_fn(input)
 
 
-def _rederive_view(view, base):
+def rederive_view(view, base):
     """After its base changed in the graph, the view's gradient must flow through the base."""
-    if base.grad_fn is not None:
-        view.grad_fn = _view_of_base(base, view._view_fn).grad_fn
+    view._view_version = view._counter.value
+    if base._grad_fn is not None:
+        previous, _state.enabled = _state.enabled, True
+        try:
+            view._grad_fn = _view_of_base(base, view._view_fn)._grad_fn
+        finally:
+            _state.enabled = previous
         view._requires_grad = True
