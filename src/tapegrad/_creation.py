@@ -3,6 +3,8 @@
 dtype rules as PyTorch's: Python floats give the default dtype (float32), Python ints int64, bools
 bool; a NumPy array keeps its dtype (float64 stays float64).
 """
+import warnings
+
 from . import _backend as B
 from . import _dtype as D
 from . import _errors
@@ -25,6 +27,9 @@ def _finish(array, requires_grad, device=None):
 def _infer(data, dtype):
     """A fresh array for `data` with PyTorch's dtype inference."""
     if type(data) in _tensor_types:
+        warnings.warn("To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+                      "or sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "torch.tensor(sourceTensor).", UserWarning, stacklevel=3)
         array = data._data
     elif isinstance(data, (list, tuple)) and any(type(d) in _tensor_types for d in _flat(data)):
         array = xp.array(_unwrap_nested(data))
@@ -34,10 +39,16 @@ def _infer(data, dtype):
     elif isinstance(data, (B.ndarray, B.generic)):
         array = data
     else:
-        array = xp.array(data)
+        try:
+            array = xp.array(data)
+        except ValueError:
+            raise ValueError(_ragged_message(data)) from None
         if dtype is None:
             kind = array.dtype.kind
-            if kind == "f":
+            if kind == "f" and isinstance(data, (list, tuple)) and any(
+                    isinstance(d, xp.float64) for d in _flat(data)):
+                pass  # NumPy float64 scalars keep their dtype, as PyTorch does
+            elif kind == "f":
                 array = array.astype(D.get_default_dtype().np)
             elif kind == "c":
                 array = array.astype(D._default_complex().np)
@@ -46,6 +57,19 @@ def _infer(data, dtype):
             elif kind not in "biuf":
                 raise TypeError(f"Could not infer dtype of {type(data).__name__}")
     return xp.array(array, dtype=D.to_np(dtype), copy=True)
+
+
+def _ragged_message(data):
+    """PyTorch's words for a nested list whose rows differ in length."""
+    level = [data]
+    dim = 0
+    while level and all(isinstance(d, (list, tuple)) for d in level):
+        lengths = [len(d) for d in level]
+        if len(set(lengths)) > 1:
+            return f"expected sequence of length {lengths[0]} at dim {dim} (got {next(n for n in lengths if n != lengths[0])})"
+        level = [x for d in level for x in d]
+        dim += 1
+    return "too many dimensions or inconsistent nesting in the data"
 
 
 def _flat(data):

@@ -53,8 +53,7 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
-        other = device(other) if isinstance(other, str) else other
+    def __eq__(self, other):  # as PyTorch: a device never equals a string
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
@@ -537,13 +536,19 @@ def _c_name(d):
 
 
 def _snapshot_self(node, tensor):
-    """Replace the saved references to `tensor` in `node` by a copy of its current value."""
+    """Replace the node's saved first input, if it is `tensor`, by a copy of its current value.
+
+    Only the first input (PyTorch's "original self"): another argument that is the same tensor
+    (`y.mul_(y)`) stays saved as it is, so backward raises PyTorch's in-place error, as PyTorch does.
+    """
     from .autograd.graph import SavedTensor
     saved = node._saved
-    if not saved:
+    if not saved or not hasattr(node, "op"):
         return
-    for i, value in enumerate(saved):
-        if type(value) is SavedTensor and value.tensor is tensor:
+    sources, _ = node.op.save_plan(tuple(slots is not None for slots in node._rule_slots))
+    for i, source in enumerate(sources):
+        value = saved[i]
+        if source == ("input", 0) and type(value) is SavedTensor and value.tensor is tensor:
             old = _make(tensor._data.copy(), grad_fn=tensor._grad_fn, requires_grad=tensor._requires_grad)
             old._accumulator = tensor._accumulator
             saved[i] = SavedTensor(old, old._data, old._counter)
@@ -638,6 +643,10 @@ def _bind_methods():
     Tensor.__abs__ = ops.abs
     Tensor.__pow__ = ops.pow
     Tensor.__rpow__ = lambda self, other: ops.pow(other, self)
+    Tensor.__mod__ = Tensor.remainder = ops.remainder
+    Tensor.__rmod__ = lambda self, other: ops.remainder(other, self)
+    Tensor.__floordiv__ = Tensor.floor_divide = ops.floor_divide
+    Tensor.__rfloordiv__ = lambda self, other: ops.floor_divide(other, self)
     Tensor.__matmul__ = ops.matmul
     Tensor.__rmatmul__ = lambda self, other: ops.matmul(other, self)
     Tensor.__eq__, Tensor.__ne__ = ops.eq, ops.ne

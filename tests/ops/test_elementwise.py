@@ -255,6 +255,26 @@ def test_copy_(src_shape):
     check_op(fn, [src_shape, (3, 4)])
 
 
+@pytest.mark.parametrize("method", ["fill_", "zero_"])
+def test_fill_and_zero(method):
+    # y.fill_(v) / y.zero_(): the old values of y get no gradient; the rest of the graph still does
+    def fn(lib, w):
+        y = w * 2
+        getattr(y, method)(*([1.5] if method == "fill_" else []))
+        return y * w
+
+    check_op(fn, [(3, 4)])
+
+
+def test_fill_and_zero_names():
+    # PyTorch's node names, pinned as torch 2.13 prints them
+    import tapegrad
+    w = tapegrad.ones(3, requires_grad=True)
+    y = w * 2
+    assert type(y.fill_(1.0).grad_fn).__name__ == "FillBackward2"
+    assert type(y.zero_().grad_fn).__name__ == "ZeroBackward0"
+
+
 def test_copy_from_other_dtype():
     def fn(lib, x, w):
         y = w * 1
@@ -262,3 +282,14 @@ def test_copy_from_other_dtype():
         return y
 
     check_op(fn, [(3, 4), (3, 4)], dtype="float32", order=1)
+
+
+@pytest.mark.parametrize("shapes", [[(3, 4), (3, 4)], [(3, 1), (4,)]], ids=str)
+def test_remainder(shapes):
+    # inputs kept away from the jumps of mod/floor so that finite differences are valid
+    def make_inputs(rng):
+        a = rng.uniform(0.1, 0.9, shapes[0]) + rng.integers(-3, 3, shapes[0])
+        b = rng.uniform(1.5, 2.5, shapes[1])
+        return [a, b]
+
+    check_op(lambda lib, a, b: a % b, None, make_inputs=make_inputs)

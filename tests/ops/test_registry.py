@@ -56,9 +56,15 @@ COVERAGE = {
     "relu": ["test_elementwise.py::test_unary[relu]"],
     "clone": ["test_elementwise.py::test_unary[clone]"],
     "alias": ["test_elementwise.py::test_copy_"],
-    "_copy_for_grad": ["test_registry.py::test_grad_accumulated_with_create_graph"],
+    "copy_value": ["test_registry.py::test_grad_accumulated_with_create_graph"],
+    "overwrite": ["test_elementwise.py::test_copy_", "test_elementwise.py::test_copy_from_other_dtype"],
+    "fill": ["test_elementwise.py::test_fill_and_zero"],
+    "remainder": ["test_elementwise.py::test_remainder"],
+    "floor_divide": ["test_elementwise.py::test_remainder"],
+    "zero": ["test_elementwise.py::test_fill_and_zero"],
     # ops/shape.py
-    "reshape": ["test_shape.py::test_shape_op[reshape]", "test_shape.py::test_shape_op[reshape_minus1]"],
+    "_reshape_view": ["test_shape.py::test_shape_op[reshape]", "test_shape.py::test_shape_op[reshape_minus1]"],
+    "_reshape_copy": ["test_shape.py::test_reshape_of_transposed"],
     "view": ["test_shape.py::test_shape_op[view]", "test_shape.py::test_shape_op[view_minus1]"],
     "flatten": ["test_shape.py::test_shape_op[flatten]"],
     "transpose": ["test_shape.py::test_shape_op[transpose]"],
@@ -76,15 +82,20 @@ COVERAGE = {
     "dot": ["test_linalg.py::test_dot", "test_linalg.py::test_matmul[1d_1d]"],
     "mv": ["test_linalg.py::test_mv", "test_linalg.py::test_matmul[2d_1d]"],
     "mm": ["test_linalg.py::test_mm", "test_linalg.py::test_matmul[2d_2d]"],
-    "_matmul_nd": ["test_linalg.py::test_bmm", "test_linalg.py::test_matmul[3d_3d]"],
+    "_matmul_nd": ["test_linalg.py::test_matmul[3d_3d]", "test_linalg.py::test_matmul[4d_2d]"],
+    "_bmm": ["test_linalg.py::test_bmm"],
+    "squeeze_for_matmul": ["test_linalg.py::test_matmul[1d_2d]"],
+    "squeeze_folded": ["test_linalg.py::test_matmul[1d_3d]", "test_linalg.py::test_matmul[3d_1d]"],
     "addmm": ["test_linalg.py::test_addmm"],
     # ops/indexing.py
     "region_get": ["test_indexing.py::test_getitem[list_repeated]",
                    "test_indexing.py::test_getitem_tensor_index[bool_mask_full]"],
     "region_scatter": ["test_indexing.py::test_getitem"],  # the VJP of every getitem, at order 2
     "region_zero": ["test_indexing.py::test_setitem_into_computed_tensor"],  # CopySlices at order 2
-    "getitem": ["test_indexing.py::test_getitem[int]", "test_indexing.py::test_getitem[slice]",
-                "test_indexing.py::test_getitem[none]"],
+    "getitem_select": ["test_indexing.py::test_getitem[int]", "test_indexing.py::test_getitem[int_int]"],
+    "getitem_slice": ["test_indexing.py::test_getitem[slice]", "test_indexing.py::test_getitem[slice_step]"],
+    "getitem_unsqueeze": ["test_indexing.py::test_getitem[none]", "test_indexing.py::test_getitem[int_none]"],
+    "getitem_alias": ["test_indexing.py::test_getitem[ellipsis]"],
     "_view_of_base": ["test_indexing.py::test_setitem_through_view",
                       "test_indexing.py::test_inplace_on_view"],
 }
@@ -169,6 +180,7 @@ SHAPE_HINTS = {
     "mv": [(3, 4), (4,)],
     "mm": [(3, 4), (4, 5)],
     "_matmul_nd": [(2, 3, 4), (2, 4, 5)],
+    "_bmm": [(2, 3, 4), (2, 4, 5)],
     "addmm": [(3, 5), (3, 4), (4, 5)],
 }
 

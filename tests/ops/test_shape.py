@@ -118,3 +118,8 @@ def test_views_share_memory(case):
          "expand": lambda: x.expand(4, 2, 1, 3), "flatten": lambda: x.flatten()}[case]()
     x[0, 0, 0] = 7.0
     assert 7.0 in y.reshape(-1).tolist()
+
+
+def test_reshape_of_transposed():
+    # a transposed matrix cannot be viewed flat: reshape copies (UnsafeViewBackward0, as PyTorch)
+    check_op(lambda lib, x: x.t().reshape(-1) * 1.0, [(3, 4)])

@@ -160,8 +160,8 @@ def accumulate_into(variable, grad):
     old = variable._grad
     if type(grad) is Tensor:  # create_graph=True: keep the gradient's graph
         if old is None:
-            from ..ops import _copy_for_grad, to_dtype
-            variable._grad = _copy_for_grad(to_dtype(grad, variable.dtype))
+            from ..ops import copy_value, to_dtype
+            variable._grad = copy_value(to_dtype(grad, variable.dtype))
         else:
             variable._grad = old + grad
         return

@@ -4,7 +4,7 @@
 """
 from ._registry import REGISTRY, defop, expand, sum_to_size, to_dtype  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
-from .elementwise import _copy_for_grad, abs, copy_value, fill, overwrite, pow, zero  # noqa: F401
+from .elementwise import abs, copy_value, fill, floor_divide, overwrite, pow, remainder, zero  # noqa: F401
 from .reduction import mean, sum  # noqa: F401
 from .shape import flatten, permute, reshape, squeeze, t, transpose, unsqueeze, view  # noqa: F401
 from .linalg import addmm, bmm, dot, matmul, mm, mv  # noqa: F401

@@ -121,7 +121,7 @@ def _unpack(value, node, as_tensor):
 
 
 def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, samples=None,
-          differentiable=True):
+          differentiable=True, check=None):
     """Declare an op: its forward (the decorated function), one VJP per input, and its JVP.
 
     Args:
@@ -133,6 +133,8 @@ def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, 
             or "none" (the op does its own dtype work).
         view: the output shares memory (and the version counter) with the first input.
         domain, samples: hints for the generic op tests (see tests/ops/test_registry.py).
+        check: check(*inputs) raising PyTorch's error for inputs it refuses; run only on the general
+            path, which every call with non-float or mixed dtypes takes.
     """
     rules = vjp if isinstance(vjp, tuple) else (vjp,)
 
@@ -144,6 +146,7 @@ def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, 
         n = len(rules)
         op = OpDef(forward.__name__, node_name, forward, rules, jvp, n, params, defaults, promote, view,
                    domain, samples)
+        op.check = check
         op.var_positional = next((k for k, p in signature.parameters.items()
                                   if p.kind is inspect.Parameter.VAR_POSITIONAL), None)
         node_class = type(node_name, (OpNode,), {"__slots__": (), "op": op})
@@ -226,6 +229,8 @@ def _make_public(op, node_class, differentiable):
                 arrays.append(a)
         if not any_tensor:  # raw arrays: a derivative rule running without create_graph
             return forward(*arrays, *extras, **kwargs)
+        if op.check is not None:
+            op.check(*arrays)
         if promote != "none":
             first = arrays[0]
             if n == 1:

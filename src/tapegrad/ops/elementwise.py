@@ -26,26 +26,32 @@ def add(input, other, alpha=1):
         >>> tapegrad.add(tapegrad.tensor([1., 2.]), 1)
         tensor([2., 3.])
     """
-    return input + other if alpha == 1 else input + other * alpha
+    if alpha == 1:
+        return input + other
+    _integral_alpha(input, other, alpha)
+    return input + other * alpha
 
 
 @defop("SubBackward0",
        vjp=(lambda g: g,
             lambda g, alpha: -g if alpha == 1 else g * -alpha),
-       jvp=(lambda input_t: input_t, lambda other_t, alpha: other_t * -alpha))
+       jvp=(lambda input_t: input_t, lambda other_t, alpha: other_t * -alpha),
+       check=lambda input, other: _no_bool_subtraction(input, other))
 def sub(input, other, alpha=1):
     """input - alpha * other."""
-    _no_bool_subtraction(input, other)
-    return input - other if alpha == 1 else input - other * alpha
+    if alpha == 1:
+        return input - other
+    _integral_alpha(input, other, alpha)
+    return input - other * alpha
 
 
 @defop("RsubBackward1",
        vjp=(lambda g, alpha: -g if alpha == 1 else g * -alpha,    # d(b - alpha a)/da = -alpha
             lambda g: g),                                          # d/db = 1
-       jvp=(lambda input_t, alpha: input_t * -alpha, lambda other_t: other_t))
+       jvp=(lambda input_t, alpha: input_t * -alpha, lambda other_t: other_t),
+       check=lambda input, other: _no_bool_subtraction(input, other))
 def rsub(input, other, alpha=1):
     """other - alpha * input (what `2 - x` computes)."""
-    _no_bool_subtraction(input, other)
     return other - input if alpha == 1 else other - input * alpha
 
 
@@ -78,8 +84,14 @@ def neg(input):
     return -input
 
 
+def _integral_alpha(input, other, alpha):
+    if type(alpha) is float and all(getattr(a, "dtype", xp.dtype(float)).kind in "biu" for a in (input, other)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
 def _no_bool_subtraction(input, other):
-    if getattr(input, "dtype", None) == bool or getattr(other, "dtype", None) == bool:
+    if getattr(input, "dtype", None) == bool or getattr(other, "dtype", None) == bool or \
+            type(input) is bool or type(other) is bool:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
@@ -96,10 +108,16 @@ def reciprocal(input):
        jvp="elementwise", domain=(0, None))
 def pow_scalar(input, exponent):
     """input ** exponent for a Python number exponent."""
+    if input.dtype.kind == "b":
+        if type(exponent) is bool:
+            return input if exponent else xp.ones_like(input)  # PyTorch: bool ** bool-number stays bool
+        input = input.astype(xp.int64 if type(exponent) is int else D.get_default_dtype().np)
     if exponent == 2:
         return input * input
     if type(exponent) is float and input.dtype.kind in "biu":
         input = input.astype(D.get_default_dtype().np)
+    elif type(exponent) is int and exponent < 0 and input.dtype.kind in "iu":
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
     with _quiet():
         return input ** exponent
 
@@ -120,6 +138,7 @@ def _pow_scalar_grad(g, input, exponent):
        domain=(0, None))
 def pow_tensor(input, other):
     """input ** other with a tensor exponent."""
+    _no_bool("pow", input, other)
     with _quiet():
         return input ** other
 
@@ -150,11 +169,23 @@ def _is_number(value):
     return isinstance(value, (int, float))
 
 
-@defop("PowBackward2", vjp=lambda g, out, base: g * (out * _log_scalar(base)), jvp="elementwise",
-       promote="float")
+@defop("PowBackward2", vjp=lambda g, out, base: g * (out * _log_scalar(base)), jvp="elementwise")
 def _pow_base(exponent, base):
-    """base ** exponent for a Python number base and a tensor exponent."""
-    return base ** exponent
+    """base ** exponent for a Python number base and a tensor exponent (integers stay integers)."""
+    if exponent.dtype.kind in "biu":
+        if type(base) is bool and exponent.dtype == bool:
+            _no_bool("pow", exponent)
+        # PyTorch's promotion: a float base makes the default float dtype, an int base keeps integers
+        exponent = exponent.astype(D.get_default_dtype().np if type(base) is float else
+                                   (xp.int64 if exponent.dtype == bool else exponent.dtype))
+    with _quiet():
+        return base ** exponent
+
+
+def _no_bool(name, *arrays):
+    """PyTorch implements some kernels for no bool tensor: its NotImplementedError, word for word."""
+    if any(getattr(a, "dtype", None) == bool for a in arrays):
+        raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
 
 
 @defop("ExpBackward0", vjp=lambda g, out: g * out, jvp="elementwise", promote="float")
@@ -182,13 +213,14 @@ def sqrt(input):
 @defop("AbsBackward0", vjp=lambda g, input: g * sign(input), jvp="elementwise")
 def abs(input):
     """|input|; its gradient at 0 is 0, as in PyTorch."""
+    _no_bool("abs_cpu", input)
     return xp.abs(input)
 
 
 @defop("SignBackward0", vjp=lambda g, input: g * 0, jvp="elementwise")
 def sign(input):
-    """-1, 0 or 1."""
-    return xp.sign(input)
+    """-1, 0 or 1 (a bool tensor is its own sign)."""
+    return input.copy() if input.dtype == bool else xp.sign(input)
 
 
 @defop("SinBackward0", vjp=lambda g, input: g * cos(input), jvp="elementwise", promote="float")
@@ -220,6 +252,8 @@ def sigmoid(input):
 @defop("ReluBackward0", vjp=lambda g, out: g * (out > 0), jvp="elementwise")
 def relu(input):
     """max(input, 0); its gradient at 0 is 0."""
+    if input.dtype == bool:
+        raise RuntimeError("Boolean inputs not supported for relu")
     return xp.maximum(input, 0)
 
 
@@ -241,8 +275,6 @@ def copy_value(input):
     return input.copy()
 
 
-_copy_for_grad = copy_value
-
 
 @defop("CopyBackwards", vjp=(lambda g: g * 0,       # the old value is gone: no gradient
                              lambda g: g),          # d/d(src) = 1 (the registry sums broadcasts)
@@ -262,6 +294,24 @@ def fill(input, value):
 def zero(input):
     """Zeros of input's shape and dtype: the value `input.zero_()` leaves."""
     return xp.zeros(input.shape, dtype=input.dtype)
+
+
+@defop("RemainderBackward0",
+       vjp=(lambda g: g,                                                 # d(a mod b)/da = 1
+            lambda g, input, other: -g * floor_divide(input, other)),   # d/db = -floor(a/b)
+       jvp=(lambda input_t: input_t, lambda other_t, input, other: -other_t * floor_divide(input, other)))
+def remainder(input, other):
+    """Python's modulo (the result has the sign of `other`), as `%`."""
+    with _quiet():
+        return xp.remainder(input, other)
+
+
+@defop("FloorDivideBackward0", vjp=(lambda g: g * 0, lambda g: g * 0), jvp=(lambda input_t: input_t * 0,
+       lambda other_t: other_t * 0), differentiable=False)
+def floor_divide(input, other):
+    """Division rounded down, as `//` (no gradient: PyTorch defines none)."""
+    with _quiet():
+        return xp.floor_divide(input, other)
 
 
 def square(input):

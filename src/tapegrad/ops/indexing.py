@@ -127,6 +127,9 @@ def getitem(input, index):
         tensor(4., grad_fn=<SelectBackward0>)
     """
     index = _to_index(index)
+    if input.ndim == 0 and any(type(i) is int for i in (index if type(index) is tuple else (index,))):
+        raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                         "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
     if not _is_basic(index):
         return region_get(input, None, index)
     if index is Ellipsis:

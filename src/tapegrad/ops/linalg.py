@@ -6,7 +6,7 @@ Shape errors carry PyTorch's messages; `matmul` dispatches to the op PyTorch wou
 from .. import _backend as B
 from .. import _errors
 from ._registry import defop
-from .shape import squeeze, squeeze_for_matmul, transpose, unsqueeze
+from .shape import squeeze_folded, squeeze_for_matmul, transpose, unsqueeze
 
 xp = B.xp
 
@@ -94,21 +94,22 @@ def _batched_product(input, other):
 
 # The same product recorded under the two names PyTorch uses: `matmul` of batches views the result
 # of a folded bmm (UnsafeViewBackward0); `bmm` itself is BmmBackward0.
-_matmul_nd = defop("UnsafeViewBackward0",
-                   vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
-                        lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
-                   jvp=(lambda input_t, other: _matmul_nd(input_t, other),
-                        lambda other_t, input: _matmul_nd(input, other_t)))(_batched_product)
-
-
-def _bmm(input, other):
+@defop("UnsafeViewBackward0",
+       vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
+            lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
+       jvp=(lambda input_t, other: _matmul_nd(input_t, other), lambda other_t, input: _matmul_nd(input, other_t)),
+       promote="none")
+def _matmul_nd(input, other):
     return _batched_product(input, other)
 
 
-_bmm = defop("BmmBackward0",
-             vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
-                  lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
-             jvp=(lambda input_t, other: _bmm(input_t, other), lambda other_t, input: _bmm(input, other_t)))(_bmm)
+@defop("BmmBackward0",
+       vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
+            lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
+       jvp=(lambda input_t, other: _bmm(input_t, other), lambda other_t, input: _bmm(input, other_t)),
+       promote="none")
+def _bmm(input, other):
+    return _batched_product(input, other)
 
 
 def t_(x):
@@ -145,9 +146,9 @@ def matmul(input, other):
                 raise RuntimeError(_errors.MM_SHAPES.format(a=f"1x{input.shape[0]}",
                                                             b="x".join(map(str, other.shape))))
             return squeeze_for_matmul(mm(unsqueeze(input, 0), other), 0)
-        return squeeze(_matmul_nd(unsqueeze(input, 0), other), -2)
+        return squeeze_folded(_matmul_nd(unsqueeze(input, 0), other), -2)
     if b == 1:
-        return squeeze(_matmul_nd(input, unsqueeze(other, 1)), -1)
+        return squeeze_folded(_matmul_nd(input, unsqueeze(other, 1)), -1)
     if a == 0 or b == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
     return _matmul_nd(input, other)

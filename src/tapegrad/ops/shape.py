@@ -35,9 +35,31 @@ def _resolve(shape, numel):
 
 
 @defop("ViewBackward0", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear", view=True)
-def reshape(input, *shape):
-    """The same elements in a new shape (a view when the memory allows, else a copy)."""
+def _reshape_view(input, *shape):
     return input.reshape(_resolve(_shape_args(shape), input.size))
+
+
+@defop("UnsafeViewBackward0", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear")
+def _reshape_copy(input, *shape):
+    return input.reshape(_resolve(_shape_args(shape), input.size))
+
+
+def reshape(input, *shape):
+    """The same elements in a new shape: a view when the memory allows, else a copy (as PyTorch)."""
+    data = getattr(input, "_data", None)
+    if data is None:
+        return input.reshape(_resolve(_shape_args(shape), input.size))  # a raw array inside a rule
+    if data.flags.c_contiguous or _viewable(data, _resolve(_shape_args(shape), data.size)):
+        return _reshape_view(input, *shape)
+    return _reshape_copy(input, *shape)
+
+
+def _viewable(array, shape):
+    try:
+        array.view().shape = shape
+        return True
+    except AttributeError:
+        return False
 
 
 @defop("ViewBackward0", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear", view=True)
@@ -127,6 +149,12 @@ def _squeeze_dim(input, dim):
 @defop("SqueezeBackward4", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear", view=True)
 def squeeze_for_matmul(input, dim):
     """squeeze(input, dim) as `matmul` records it for a 1-D operand (PyTorch's node name)."""
+    return _squeeze_dim.__wrapped_forward__(input, dim)
+
+
+@defop("UnsafeViewBackward0", vjp=lambda g, input_shape: reshape(g, input_shape), jvp="linear", view=True)
+def squeeze_folded(input, dim):
+    """squeeze(input, dim) as `matmul` of a 1-D and a batched operand records it (PyTorch's name)."""
     return _squeeze_dim.__wrapped_forward__(input, dim)
 
 
