@@ -66,7 +66,8 @@ def _ragged_message(data):
     while level and all(isinstance(d, (list, tuple)) for d in level):
         lengths = [len(d) for d in level]
         if len(set(lengths)) > 1:
-            return f"expected sequence of length {lengths[0]} at dim {dim} (got {next(n for n in lengths if n != lengths[0])})"
+            other = next(n for n in lengths if n != lengths[0])
+            return f"expected sequence of length {lengths[0]} at dim {dim} (got {other})"
         level = [x for d in level for x in d]
         dim += 1
     return "too many dimensions or inconsistent nesting in the data"

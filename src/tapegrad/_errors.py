@@ -35,7 +35,8 @@ UNUSED_INPUT = (
     "Set allow_unused=True if this is the desired behavior."
 )
 NOT_REQUIRING_GRAD_INPUT = "One of the differentiated Tensors does not require grad"
-GRAD_SHAPE_MISMATCH = "Mismatch in shape: grad_output[{index}] has a shape of {grad_shape} and output[{index}] has a shape of {out_shape}."
+GRAD_SHAPE_MISMATCH = ("Mismatch in shape: grad_output[{index}] has a shape of {grad_shape} and output[{index}] "
+                       "has a shape of {out_shape}.")
 BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
 BROADCAST_MISMATCH = (
     "The size of tensor a ({a}) must match the size of tensor b ({b}) at non-singleton dimension {dim}"

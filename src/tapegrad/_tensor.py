@@ -67,8 +67,16 @@ _tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is 
 class Tensor:
     """An n-dimensional array that records the operations applied to it, for gradients."""
 
-    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_counter", "_base", "_view_fn", "_view_version",
-                 "_accumulator", "_retains_grad", "_grad_req", "__weakref__", "__dict__")
+    # Every op writes the slots; the rarer fields are class defaults, set in the instance's __dict__
+    # only when used (a view, a leaf's gradient...), which keeps each op's Tensor cheap to make.
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_counter", "__weakref__", "__dict__")
+    _grad = None
+    _base = None            # the tensor this one is a view of
+    _view_fn = None         # replays the view on the base's array
+    _view_version = 0       # the base's version when the view's node was made
+    _accumulator = None     # weak reference to a leaf's AccumulateGrad node
+    _retains_grad = False
+    _grad_req = "add"       # MXNet's face may set "write"
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -109,7 +117,7 @@ class Tensor:
             if requires_grad:
                 return self
             raise RuntimeError(_errors.REQUIRES_GRAD_NONLEAF)
-        if requires_grad and not (self._data.dtype.kind in "fc"):
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD_METHOD)
         self._requires_grad = bool(requires_grad)
         return self
@@ -126,7 +134,8 @@ class Tensor:
         if value is not None:
             if type(value) not in _tensor_types:
                 kind = type(value)
-                name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+                module = kind.__module__.split(".")[0]
+                name = kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {name}")
             if value._data.shape != self._data.shape:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of "
@@ -571,14 +580,8 @@ def _size_args(args):
 def _init(t, data, grad_fn, requires_grad):
     t._data = data
     t._requires_grad = requires_grad
-    t._grad = None
     t._grad_fn = grad_fn
     t._counter = VersionCounter()
-    t._base = None
-    t._view_fn = None
-    t._accumulator = None
-    t._retains_grad = False
-    t._grad_req = "add"
 
 
 def _make(data, grad_fn=None, requires_grad=None):
@@ -586,14 +589,8 @@ def _make(data, grad_fn=None, requires_grad=None):
     t = object.__new__(Tensor)
     t._data = data
     t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
-    t._grad = None
     t._grad_fn = grad_fn
     t._counter = VersionCounter()
-    t._base = None
-    t._view_fn = None
-    t._accumulator = None
-    t._retains_grad = False
-    t._grad_req = "add"
     return t
 
 

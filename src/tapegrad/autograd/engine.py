@@ -5,8 +5,8 @@ million nodes deep works), then pop ready nodes from a heap keyed by creation or
 as PyTorch orders them. A node is ready once every consumer has sent its gradient, so it runs once,
 with the sum. Its buffer is dropped and its saved tensors freed as soon as it has run.
 """
-import heapq
 import itertools
+from heapq import heapify, heappop, heappush
 
 from .. import _backend as B
 from .grad_mode import _state
@@ -38,14 +38,14 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
 
     tick = itertools.count()  # tie-break: never compare two nodes
     ready = [(-node.seq, next(tick), node) for node in buffers if dependencies.get(node, 0) == 0]
-    heapq.heapify(ready)
+    heapify(ready)
     previous_mode = _state.enabled
     _state.enabled = create_graph  # create_graph is grad mode during backward
     quiet = B.xp.errstate(divide="ignore", invalid="ignore", over="ignore")  # inf/nan as PyTorch: no warnings
     quiet.__enter__()
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
+            node = heappop(ready)[2]
             grads = buffers.pop(node)
             if node._pre_hooks:
                 grads = _call_pre_hooks(node, grads)
@@ -75,7 +75,7 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
                 remaining = dependencies[target] - 1
                 dependencies[target] = remaining
                 if remaining == 0:
-                    heapq.heappush(ready, (-target.seq, next(tick), target))
+                    heappush(ready, (-target.seq, next(tick), target))
     finally:
         quiet.__exit__(None, None, None)
         _state.enabled = previous_mode

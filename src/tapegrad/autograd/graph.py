@@ -32,16 +32,21 @@ class VersionCounter:
 class Node:
     """One operation of the recorded graph; subclasses give `apply` and PyTorch's class name."""
 
-    __slots__ = ("next_edges", "seq", "_saved", "_pre_hooks", "_hooks", "metadata", "__weakref__")
+    # Hooks and metadata are rare: class defaults, stored in the instance's __dict__ only when set.
+    __slots__ = ("next_edges", "seq", "_saved", "__weakref__", "__dict__")
     num_outputs = 1
+    _pre_hooks = None
+    _hooks = None
 
     def __init__(self, next_edges=()):
         self.next_edges = next_edges
         self.seq = next(_sequence)
         self._saved = None
-        self._pre_hooks = None
-        self._hooks = None
-        self.metadata = None
+
+    @property
+    def metadata(self):
+        """A dict for the user's notes about this node (PyTorch's `grad_fn.metadata`)."""
+        return self.__dict__.setdefault("_metadata", {})
 
     def name(self):
         """PyTorch's name of this node, e.g. 'MulBackward0'."""
@@ -141,7 +146,8 @@ class AccumulateGrad(Node):
             self.variable.__dict__["_leaf_hooks"] = hooks
 
     def __init__(self, variable):
-        super().__init__(())
+        self.next_edges = ()
+        self._saved = None
         self.variable = variable
         self.seq = sys.maxsize  # run as soon as ready, as PyTorch does, freeing the gradient early
 

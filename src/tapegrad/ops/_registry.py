@@ -23,7 +23,7 @@ from .. import _dtype as D
 from .. import _errors
 from .._tensor import Tensor, _make, _tensor_types
 from ..autograd.grad_mode import _state
-from ..autograd.graph import Node, SavedTensor
+from ..autograd.graph import Node, SavedTensor, VersionCounter, _sequence
 
 xp = B.xp
 ndarray = B.ndarray
@@ -87,8 +87,10 @@ def _rule_params(rule):
 class OpNode(Node):
     """A recorded op: runs the op's VJP rules for the inputs that need a gradient."""
 
-    __slots__ = ("_needs", "_rule_slots", "_shapes", "_dtypes")
+    __slots__ = ("_rule_slots",)
     op = None  # the OpDef, set on each generated subclass
+    _shapes = None  # per input: the shape to sum its gradient back to (set only when broadcasting)
+    _dtypes = None  # per input: the dtype to cast its gradient back to (set only when promoted)
 
     def apply(self, grad_outputs):
         g = grad_outputs[0]
@@ -105,7 +107,17 @@ class OpNode(Node):
                 results.append(None)
                 continue
             if slots:
-                grad = op.vjp[i](g, *[_unpack(saved[k], self, as_tensor) for k in slots])
+                args = []
+                for k in slots:
+                    value = saved[k]
+                    if type(value) is SavedTensor:
+                        # the common case inline: an intact array; errors and Tensors in unpack()
+                        if as_tensor or value.released or value.counter.value != value.version:
+                            value = value.unpack(self, as_tensor)
+                        else:
+                            value = value.data
+                    args.append(value)
+                grad = op.vjp[i](g, *args)
             else:
                 grad = op.vjp[i](g)
             if shapes is not None and shapes[i] is not None:
@@ -114,10 +126,6 @@ class OpNode(Node):
                 grad = to_dtype(grad, dtypes[i])
             results.append(grad)
         return results
-
-
-def _unpack(value, node, as_tensor):
-    return value.unpack(node, as_tensor) if type(value) is SavedTensor else value
 
 
 def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, samples=None,
@@ -309,34 +317,59 @@ def _promote(arrays, inputs, promote):
 
 
 def _record(op, node_class, inputs, arrays, out, extras, kwargs):
-    """Make the node: edges, what the rules need, and how to bring gradients back to each input."""
+    """Make the node: edges, what the rules need, and how to bring gradients back to each input.
+
+    The hottest function of the library: called once per recorded op, so it builds the node and
+    the output Tensor inline rather than through their constructors.
+    """
     out_shape = out.shape
     out_dtype = out.dtype
     needs = []
     edges = []
     shapes = dtypes = None
-    for i, a in enumerate(inputs):
+    i = 0
+    for a in inputs:
         if type(a) in _tensor_types and a._requires_grad:
             needs.append(True)
             grad_fn = a._grad_fn if a._base is None else a.grad_fn  # a view may need re-deriving
             edges.append((grad_fn, 0) if grad_fn is not None else (a._grad_accumulator(), 0))
-            if arrays[i].shape != out_shape:  # broadcast: reduce the gradient back (decided now)
+            array = arrays[i]
+            if array.shape != out_shape:  # broadcast: reduce the gradient back (decided now)
                 shapes = shapes or [None] * len(inputs)
-                shapes[i] = arrays[i].shape
-            if a._data.dtype != out_dtype:  # promoted: cast the gradient back
+                shapes[i] = array.shape
+            if array.dtype is not out_dtype and array.dtype != out_dtype:  # promoted: cast it back
                 dtypes = dtypes or [None] * len(inputs)
                 dtypes[i] = a._data.dtype
         else:
             needs.append(False)
             edges.append(None)
-    node = node_class(tuple(edges))
-    node._shapes = shapes
-    node._dtypes = dtypes
-    result = _make(out, node, True)
+        i += 1
+    node = object.__new__(node_class)  # Node.__init__, inline
+    node.next_edges = tuple(edges)
+    node.seq = next(_sequence)
+    if shapes is not None:
+        node._shapes = shapes
+    if dtypes is not None:
+        node._dtypes = dtypes
+    result = object.__new__(Tensor)  # _make(out, node, True), inline
+    result._data = out
+    result._requires_grad = True
+    result._grad_fn = node
+    counter = result._counter = VersionCounter()
     sources, node._rule_slots = op.save_plan(tuple(needs))
-    if sources:
-        node._saved = [_saved_value(op, kind, key, inputs, arrays, result, extras, kwargs)
-                       for kind, key in sources]
+    if not sources:
+        node._saved = None
+        return result
+    saved = []
+    for kind, key in sources:
+        if kind == "out":
+            saved.append(SavedTensor(None, out, counter))
+        elif kind == "input" and type(inputs[key]) in _tensor_types:
+            a = inputs[key]
+            saved.append(SavedTensor(a, arrays[key], a._counter))
+        else:
+            saved.append(_saved_value(op, kind, key, inputs, arrays, result, extras, kwargs))
+    node._saved = saved
     return result
 
 

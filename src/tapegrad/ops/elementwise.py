@@ -9,6 +9,7 @@ from .. import _dtype as D
 from ._registry import defop
 
 xp = B.xp
+_BOOL = xp.dtype(bool)
 # PyTorch returns inf/nan at poles silently; NumPy would warn. Only the ops that can hit a pole pay
 # for the switch (about 1 us); the engine switches once per backward pass for all rules.
 def _quiet():
@@ -90,7 +91,7 @@ def _integral_alpha(input, other, alpha):
 
 
 def _no_bool_subtraction(input, other):
-    if getattr(input, "dtype", None) == bool or getattr(other, "dtype", None) == bool or \
+    if getattr(input, "dtype", None) == _BOOL or getattr(other, "dtype", None) == _BOOL or \
             type(input) is bool or type(other) is bool:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
                            "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
@@ -184,7 +185,7 @@ def _pow_base(exponent, base):
 
 def _no_bool(name, *arrays):
     """PyTorch implements some kernels for no bool tensor: its NotImplementedError, word for word."""
-    if any(getattr(a, "dtype", None) == bool for a in arrays):
+    if any(getattr(a, "dtype", None) == _BOOL for a in arrays):
         raise NotImplementedError(f'"{name}" not implemented for \'Bool\'')
 
 

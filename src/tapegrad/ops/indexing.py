@@ -16,7 +16,7 @@ import re
 
 from .. import _backend as B
 from .. import _errors
-from .._tensor import _make, _tensor_types
+from .._tensor import _tensor_types
 from ..autograd.grad_mode import _state
 from ..autograd.graph import Node
 from ._registry import defop, sum_to_size, to_dtype
