@@ -239,3 +239,4 @@ def check_op(fn, shapes, *, lib=None, domain=None, dtype="float64", order=2, com
             if str(out32.dtype) != str(t32):
                 raise AssertionError(f"float32 output dtype vs torch for op:\n    {src}\n"
                                      f"shapes={shapes}: {out32.dtype} vs {t32}")
+

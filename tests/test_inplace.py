@@ -13,8 +13,7 @@ import tapegrad
 from checks import assert_close, requires_torch, torch_or_none
 
 TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
+
 
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_INPLACE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
@@ -26,10 +25,6 @@ def modified(what, version=1, expected=0):
     return ("one of the variables needed for gradient computation has been modified by an inplace operation: "
             f"{what} is at version {version}; expected version {expected} instead. " + HINT)
 
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 # ---- in-place ops on non-leaves: gradients -----------------------------------------------------

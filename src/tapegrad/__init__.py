@@ -20,8 +20,8 @@ from ._random import (Generator, manual_seed, seed, initial_seed, default_genera
                       randint, rand_like, randn_like, randint_like, randperm, normal)
 from .ops import (add, sub, rsub, mul, div, neg, reciprocal, pow, exp, log, sqrt, abs, sign, sin, cos,  # noqa: F401
                   tanh, sigmoid, relu, clone, square, remainder, floor_divide, eq, ne, lt, le, gt, ge,
-                  logical_and, logical_or, logical_xor, sum, mean, dot, mm, mv, bmm, addmm, matmul, reshape, flatten, transpose, t,
-                  permute, unsqueeze, squeeze)
+                  logical_and, logical_or, logical_xor, sum, mean, dot, mm, mv, bmm, addmm, matmul, reshape,
+                  flatten, transpose, t, permute, unsqueeze, squeeze)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import _legacy

@@ -10,11 +10,8 @@ import numpy as np
 import pytest
 
 import tapegrad
-from checks import assert_close, torch_or_none
+from checks import assert_close
 
-TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
 
 BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -22,10 +19,6 @@ BACKWARD_TWICE = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time or if you need to access saved tensors after calling backward.")
 
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 def vec(lib, values, requires_grad=True, dtype=None):

@@ -5,17 +5,9 @@ Every test takes `lib` and runs on tapegrad and, when installed, on real PyTorch
 import numpy as np
 import pytest
 
-import tapegrad
-from checks import assert_close, torch_or_none
-
-TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
+from checks import assert_close
 
 
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 def test_tutorial_create_graph_chain(lib):

@@ -6,19 +6,14 @@ import threading
 
 import pytest
 
-import tapegrad
-from checks import torch_or_none
-
-TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
 
 
-@pytest.fixture(params=LIBS)
-def lib(request):
-    assert request.param.is_grad_enabled()
-    yield request.param
-    request.param.set_grad_enabled(True)  # never leak a disabled mode into the next test
+
+@pytest.fixture
+def lib(lib):
+    assert lib.is_grad_enabled()
+    yield lib
+    lib.set_grad_enabled(True)  # never leak a disabled mode into the next test
 
 
 @pytest.fixture

@@ -8,12 +8,8 @@ import warnings
 import numpy as np
 import pytest
 
-import tapegrad
-from checks import assert_close, torch_or_none
+from checks import assert_close
 
-TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
 
 NONLEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute "
@@ -22,10 +18,6 @@ NONLEAF_GRAD_WARNING = (
     "by mistake, make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 "
     "for more information.")
 
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 def strip_triggered(text):

@@ -93,21 +93,19 @@ def _batched_product(input, other):
 
 
 # The same product recorded under the two names PyTorch uses: `matmul` of batches views the result
-# of a folded bmm (UnsafeViewBackward0); `bmm` itself is BmmBackward0.
-@defop("UnsafeViewBackward0",
-       vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
-            lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
-       jvp=(lambda input_t, other: _matmul_nd(input_t, other), lambda other_t, input: _matmul_nd(input, other_t)),
-       promote="none")
+# of a folded bmm (UnsafeViewBackward0); `bmm` itself is BmmBackward0. One set of rules for both.
+_BATCHED_VJP = (lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),     # d(AB)/dA = g B^T
+                lambda g, input: _matmul_nd(transpose(input, -1, -2), g))     # d(AB)/dB = A^T g
+_BATCHED_JVP = (lambda input_t, other: _matmul_nd(input_t, other),
+                lambda other_t, input: _matmul_nd(input, other_t))
+
+
+@defop("UnsafeViewBackward0", vjp=_BATCHED_VJP, jvp=_BATCHED_JVP, promote="none")
 def _matmul_nd(input, other):
     return _batched_product(input, other)
 
 
-@defop("BmmBackward0",
-       vjp=(lambda g, other: _matmul_nd(g, transpose(other, -1, -2)),
-            lambda g, input: _matmul_nd(transpose(input, -1, -2), g)),
-       jvp=(lambda input_t, other: _bmm(input_t, other), lambda other_t, input: _bmm(input, other_t)),
-       promote="none")
+@defop("BmmBackward0", vjp=_BATCHED_VJP, jvp=_BATCHED_JVP, promote="none")
 def _bmm(input, other):
     return _batched_product(input, other)
 
