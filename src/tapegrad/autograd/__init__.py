@@ -51,7 +51,8 @@ def _root_grads(outputs, grad_outputs, create_graph):
         if given.shape != out.shape:
             raise RuntimeError(_errors.GRAD_SHAPE_MISMATCH.format(
                 index=i, grad_shape=given.shape, out_shape=out.shape))
-        grads.append(given if create_graph else given._data)
+        # the user's tensor goes on as a view, so that no .grad ever aliases it (NOTE [gradient ownership])
+        grads.append(given if create_graph else given._data.view())
     return grads
 
 

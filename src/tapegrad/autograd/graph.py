@@ -8,6 +8,12 @@ as PyTorch names it (`MulBackward0`); `AccumulateGrad` ends the edges of leaves 
 NOTE [gradient values]: during a backward pass without `create_graph`, gradients travel as raw
 backend arrays and rules run on arrays (HIPS's pass-through), so the graph costs no Tensor wrapping.
 With `create_graph=True` they travel as Tensors and the rules are recorded. Hooks always see Tensors.
+
+NOTE [gradient ownership]: an array that reaches AccumulateGrad with `base is None` is fresh and
+held by nobody else, so it becomes `.grad` without a copy (PyTorch steals such gradients too). This
+holds because every array a rule returns is either new or a view: the registry turns a rule that
+passes `g` on unchanged into `g.view()`, and the engine hands the user's `gradient` on as a view.
+A rule must never return a saved array itself.
 """
 import itertools
 import sys
@@ -172,8 +178,10 @@ def accumulate_into(variable, grad):
             variable._grad = old + grad
         return
     if old is None:
-        # A copy: the array may be a broadcast view, another leaf's gradient or the user's tensor.
-        variable._grad = _make(B.xp.array(grad, dtype=variable._data.dtype, copy=True))
+        if type(grad) is B.ndarray and grad.base is None and grad.dtype == variable._data.dtype:
+            variable._grad = _make(grad)  # fresh and unshared: see NOTE [gradient ownership]
+        else:  # a view (of a broadcast, of another gradient, of the user's tensor): copy
+            variable._grad = _make(B.xp.array(grad, dtype=variable._data.dtype, copy=True))
     elif _state.enabled or not old._data.flags.writeable:
         variable._grad = old + _make(grad)
     else:

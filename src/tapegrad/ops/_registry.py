@@ -124,6 +124,8 @@ class OpNode(Node):
                 grad = sum_to_size(grad, shapes[i])
             if dtypes is not None and dtypes[i] is not None:
                 grad = to_dtype(grad, dtypes[i])
+            if grad is g and not as_tensor:
+                grad = g.view()  # see NOTE [gradient ownership]
             results.append(grad)
         return results
 
