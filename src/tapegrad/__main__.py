@@ -126,6 +126,7 @@ def tour(out=sys.stdout):
 
 
 def main(argv=None):
+    """The command line: `python -m tapegrad tour` (the default); returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "tour"
     if command == "tour":

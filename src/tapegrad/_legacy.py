@@ -49,6 +49,7 @@ def set_default_device(device):
 
 
 def get_default_device():
+    """The device new tensors go to: always the CPU for now."""
     from ._tensor import CPU
     return CPU
 
@@ -59,6 +60,7 @@ def is_tensor(obj):
 
 
 def numel(input):
+    """The number of elements of `input`."""
     return input.numel()
 
 

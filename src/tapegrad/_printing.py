@@ -7,14 +7,14 @@ summarisation and ``dtype=``/``grad_fn=`` suffixes.  The rules are a port of
 ``torch/_tensor_str.py`` onto NumPy arrays; keep them in step with it rather
 than with NumPy's own printing, which differs in many details.
 
-This module deliberately depends on nothing else in tapegrad so it can be
+It depends on nothing in tapegrad but the backend module, so it can be
 imported (and tested) on its own.
 """
 
 import contextlib
 import math
 
-import numpy as np
+from ._backend import xp as np
 
 __all__ = ["format_tensor", "set_printoptions", "get_printoptions", "printoptions"]
 

@@ -49,10 +49,12 @@ def manual_seed(seed):
 
 
 def seed():
+    """Seed the default generator from the operating system's entropy; returns the seed."""
     return default_generator.seed()
 
 
 def initial_seed():
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
@@ -92,14 +94,17 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
 
 
 def rand_like(input, *, dtype=None, **kwargs):
+    """Uniform values in [0, 1) with input's shape and dtype."""
     return rand(input.shape, dtype=dtype or input.dtype, **kwargs)
 
 
 def randn_like(input, *, dtype=None, **kwargs):
+    """Standard normal values with input's shape and dtype."""
     return randn(input.shape, dtype=dtype or input.dtype, **kwargs)
 
 
 def randint_like(input, low, high=None, *, dtype=None, **kwargs):
+    """Integers in [low, high) with input's shape and dtype."""
     if high is None:
         low, high = 0, low
     return randint(low, high, input.shape, dtype=dtype or input.dtype, **kwargs)

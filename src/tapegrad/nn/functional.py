@@ -14,14 +14,17 @@ def linear(input, weight, bias=None):
 
 
 def relu(input, inplace=False):
+    """max(input, 0)."""
     return ops.relu(input)
 
 
 def sigmoid(input):
+    """1 / (1 + e^-input)."""
     return ops.sigmoid(input)
 
 
 def tanh(input):
+    """Hyperbolic tangent."""
     return ops.tanh(input)
 
 

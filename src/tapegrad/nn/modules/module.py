@@ -32,16 +32,17 @@ class Module:
         if isinstance(value, Parameter):
             if params is None:
                 raise AttributeError("cannot assign parameters before Module.__init__() call")
-            self._forget(name)
-            params[name] = value
+            self._forget(name, keep=params)
+            params[name] = value  # a name assigned again keeps its place, as in PyTorch
         elif isinstance(value, Module):
             if params is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
-            self._forget(name)
+            self._forget(name, keep=self._modules)
             self._modules[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                kind = value.type() if hasattr(value, "type") and callable(value.type) else type(value).__name__
+                raise TypeError(f"cannot assign '{kind}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             params[name] = None
         elif params is not None and name in self._modules and value is None:
@@ -49,10 +50,12 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep):
+        """Remove `name` from every table but `keep` (where it is about to be reassigned)."""
         self.__dict__.pop(name, None)
         for table in (self._parameters, self._buffers, self._modules):
-            table.pop(name, None)
+            if table is not keep:
+                table.pop(name, None)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -99,8 +102,11 @@ class Module:
             yield module
 
     def named_children(self):
+        """(name, module) for each direct submodule, each module once."""
+        seen = set()
         for name, module in self._modules.items():
-            if module is not None:
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
                 yield name, module
 
     def children(self):
@@ -171,12 +177,20 @@ class Module:
         return self
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An ordered dict of every parameter and buffer, by qualified name (detached tensors)."""
+        """An ordered dict of every parameter and buffer by qualified name (detached tensors).
+
+        A shared parameter or module appears under every name it has, as in PyTorch.
+        """
         out = OrderedDict() if destination is None else destination
-        for name, value in self.named_parameters(prefix=prefix.rstrip(".")):
-            out[name] = value if keep_vars else value.detach()
-        for name, value in self.named_buffers(prefix=prefix.rstrip(".")):
-            out[name] = value if keep_vars else value.detach()
+        for name, value in self._parameters.items():
+            if value is not None:
+                out[prefix + name] = value if keep_vars else value.detach()
+        for name, value in self._buffers.items():
+            if value is not None:
+                out[prefix + name] = value if keep_vars else value.detach()
+        for name, module in self._modules.items():
+            if module is not None:
+                module.state_dict(out, prefix + name + ".", keep_vars)
         return out
 
     # ---- printing -----------------------------------------------------------------------------
