@@ -77,6 +77,7 @@ class Tensor:
     _accumulator = None     # weak reference to a leaf's AccumulateGrad node
     _retains_grad = False
     _grad_req = "add"       # MXNet's face may set "write"
+    __array_priority__ = 1000  # `ndarray * tensor` calls Tensor.__rmul__, as with PyTorch tensors
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -59,6 +59,8 @@ COVERAGE = {
     "copy_value": ["test_registry.py::test_grad_accumulated_with_create_graph"],
     "overwrite": ["test_elementwise.py::test_copy_", "test_elementwise.py::test_copy_from_other_dtype"],
     "fill": ["test_elementwise.py::test_fill_and_zero"],
+    "binary_cross_entropy_with_logits": ["test_nn.py::test_bce_with_logits", "test_nn.py::test_bce_with_logits_weights"],
+    "_softplus_neg_op": ["test_nn.py::test_bce_with_logits_weights"],
     "remainder": ["test_elementwise.py::test_remainder"],
     "floor_divide": ["test_elementwise.py::test_remainder"],
     "zero": ["test_elementwise.py::test_fill_and_zero"],

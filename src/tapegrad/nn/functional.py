@@ -13,6 +13,21 @@ def linear(input, weight, bias=None):
     return ops.view(out, tuple(input.shape[:-1]) + (weight.shape[0],))
 
 
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """Binary cross-entropy of sigmoid(input) against target, computed stably from the logits.
+
+    Example:
+        >>> F.binary_cross_entropy_with_logits(tapegrad.zeros(2), tapegrad.ones(2))
+        tensor(0.6931)
+    """
+    def array(t):  # weights are constants of the input's dtype (PyTorch does not promote to them)
+        if t is None:
+            return None
+        return (t._data if hasattr(t, "_data") else t).astype(input._data.dtype, copy=False)
+    return ops.nn.binary_cross_entropy_with_logits(input, target, array(weight), array(pos_weight), reduction)
+
+
 def relu(input, inplace=False):
     """max(input, 0)."""
     return ops.relu(input)

@@ -1,11 +1,25 @@
 """Linear (y = x W^T + b) and Identity."""
 import math
 
-from ... import _creation
+from ... import _creation, ops
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
+
+
+class Flatten(Module):
+    """Flatten dims start_dim..end_dim into one (by default all but the batch dim)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, input):
+        return ops.flatten(input, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class Identity(Module):
