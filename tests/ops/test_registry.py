@@ -55,7 +55,6 @@ COVERAGE = {
                 "test_elementwise.py::test_sigmoid_large_inputs_do_not_overflow"],
     "relu": ["test_elementwise.py::test_unary[relu]"],
     "clone": ["test_elementwise.py::test_unary[clone]"],
-    "alias": ["test_elementwise.py::test_copy_"],
     "copy_value": ["test_registry.py::test_grad_accumulated_with_create_graph"],
     "overwrite": ["test_elementwise.py::test_copy_", "test_elementwise.py::test_copy_from_other_dtype"],
     "fill": ["test_elementwise.py::test_fill_and_zero"],

@@ -147,6 +147,8 @@ def defop(node_name, vjp, jvp=None, *, promote="same", view=False, domain=None, 
             path, which every call with non-float or mixed dtypes takes.
     """
     rules = vjp if isinstance(vjp, tuple) else (vjp,)
+    if callable(jvp):
+        jvp = (jvp,)
 
     def decorate(forward):
         signature = inspect.signature(forward)
@@ -452,3 +454,48 @@ def to_dtype(input, dtype):
     np_dtype = D.to_np(dtype)
     return input if input.dtype == np_dtype else input.astype(np_dtype)
 
+
+
+def apply_jvp(op, arrays, tangents, out, extras=(), kwargs=None):
+    """The output tangent of one call of `op`, from its input tangents, by the op's JVP rules.
+
+    Works on backend arrays; a None tangent is a zero and its rule is skipped (JAX's `Zero`).
+    "linear" runs the forward on the tangent; "elementwise" runs the (diagonal) VJP rule with the
+    tangent in place of the gradient. Forward-mode AD (autograd/forward_ad.py) is built on this.
+    """
+    kwargs = kwargs or {}
+    jvp = op.jvp
+    if all(t is None for t in tangents):
+        return None
+    if jvp == "linear":
+        return op.forward(tangents[0], *extras, **kwargs)
+    if jvp == "elementwise":
+        return op.vjp[0](tangents[0], *[_jvp_arg(op, name, arrays, out, extras, kwargs)
+                                        for name in op.rule_params[0]])
+    total = None
+    for rule, tangent in zip(jvp, tangents):
+        if tangent is None:
+            continue
+        names = tuple(inspect.signature(rule).parameters)[1:]
+        term = rule(tangent, *[_jvp_arg(op, name, arrays, out, extras, kwargs) for name in names])
+        term = xp.broadcast_to(term, out.shape)
+        total = term if total is None else total + term
+    return total.astype(out.dtype, copy=False)
+
+
+def _jvp_arg(op, name, arrays, out, extras, kwargs):
+    kind, key = op._source(name)
+    if kind == "out":
+        return out
+    if kind == "input":
+        return arrays[key]
+    if kind == "shape":
+        return xp.shape(arrays[key])
+    if kind == "dtype":
+        return D.from_np(arrays[key].dtype)
+    position, arg = key
+    if arg in kwargs:
+        return kwargs[arg]
+    if arg == op.var_positional:
+        return extras[position:]
+    return extras[position] if position < len(extras) else op.defaults[arg]

@@ -264,12 +264,6 @@ def clone(input, memory_format=None):
     return input.copy()
 
 
-@defop("AliasBackward0", vjp=lambda g: g, jvp="linear")
-def alias(input):
-    """The same values as a new node (used by `copy_` to record the copied value)."""
-    return input
-
-
 @defop("CopyBackwards", vjp=lambda g: g, jvp="linear")
 def copy_value(input):
     """A copy recorded as PyTorch records `copy_` (and AccumulateGrad's copy under create_graph)."""
@@ -285,7 +279,7 @@ def overwrite(input, src):
     return xp.array(xp.broadcast_to(src, input.shape), dtype=input.dtype)
 
 
-@defop("FillBackward2", vjp=lambda g: g * 0, jvp="linear")
+@defop("FillBackward2", vjp=lambda g: g * 0, jvp=lambda input_t: input_t * 0)  # constant: zero tangent
 def fill(input, value):
     """input's shape and dtype filled with a number: the value `input.fill_(value)` leaves."""
     return xp.full(input.shape, value, dtype=input.dtype)

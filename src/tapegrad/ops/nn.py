@@ -36,6 +36,11 @@ def _bce_logits_grad_target(g, input, pos_weight, weight, reduction):
     return _scale(g, grad, weight, reduction, input)
 
 
+def _reduce_tangent(tangent, reduction):
+    from .reduction import mean, sum
+    return mean(tangent) if reduction == "mean" else sum(tangent) if reduction == "sum" else tangent
+
+
 def _scale(g, grad, weight, reduction, input):
     if weight is not None:
         grad = grad * weight
@@ -60,7 +65,11 @@ def _softplus_neg_op(input):
        vjp=(lambda g, input, target, weight, pos_weight, reduction:
             _bce_logits_grad_input(g, input, target, weight, pos_weight, reduction),
             lambda g, input, pos_weight, weight, reduction:
-            _bce_logits_grad_target(g, input, pos_weight, weight, reduction)))
+            _bce_logits_grad_target(g, input, pos_weight, weight, reduction)),
+       jvp=(lambda input_t, input, target, weight, pos_weight, reduction: _reduce_tangent(
+            input_t * _bce_logits_grad_input(1.0, input, target, weight, pos_weight, "none"), reduction),
+            lambda target_t, input, pos_weight, weight, reduction: _reduce_tangent(
+            target_t * _bce_logits_grad_target(1.0, input, pos_weight, weight, "none"), reduction)))
 def binary_cross_entropy_with_logits(input, target, weight=None, pos_weight=None, reduction="mean"):
     """Sigmoid then binary cross-entropy, fused and stable for any logit size."""
     if input.shape != target.shape:

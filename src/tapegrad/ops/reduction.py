@@ -4,7 +4,6 @@ A reduction's gradient puts the kept dims back (`_unreduce`) and broadcasts; it 
 no arrays (Chainer's `retain_inputs`).
 """
 from .. import _backend as B
-from .. import _dtype as D
 from ._registry import defop, expand
 from .shape import reshape
 
@@ -96,14 +95,13 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         from ._registry import to_dtype
         input = to_dtype(input, dtype)
-    if input.dtype.is_floating_point is False and not input.dtype.is_complex:
+    kind = getattr(input, "_data", input).dtype  # a Tensor, or a raw array inside a rule
+    if kind.kind not in "fc":
         name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}[input.dtype.name]
+                "bool": "Bool"}[kind.name]
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {name}")
     if dim is None:
         return _mean_all(input)
     return _mean_dim(input, dim, keepdim)
 
-
-D  # dtypes are used through the Tensor's `dtype` property
