@@ -58,5 +58,6 @@ def test_bce_with_logits_node_name_and_value_match_torch():
 
 
 def test_bce_with_logits_shape_error():
-    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[3\]\)\) must be the same as input size \(torch.Size\(\[2\]\)\)"):
+    expected = r"Target size \(torch.Size\(\[3\]\)\) must be the same as input size \(torch.Size\(\[2\]\)\)"
+    with pytest.raises(ValueError, match=expected):
         tapegrad.nn.functional.binary_cross_entropy_with_logits(tapegrad.zeros(2), tapegrad.zeros(3))
