@@ -44,6 +44,7 @@ class OpDef:
         self.defaults = defaults
         self.promote, self.view, self.domain, self.samples = promote, view, domain, samples
         self.rule_params = [_rule_params(rule) for rule in vjp]
+        self.jvp_params = [_rule_params(rule) for rule in jvp] if isinstance(jvp, tuple) else None
         self._save_plans = {}
 
     def save_plan(self, needs):
@@ -473,10 +474,9 @@ def apply_jvp(op, arrays, tangents, out, extras=(), kwargs=None):
         return op.vjp[0](tangents[0], *[_jvp_arg(op, name, arrays, out, extras, kwargs)
                                         for name in op.rule_params[0]])
     total = None
-    for rule, tangent in zip(jvp, tangents):
+    for rule, names, tangent in zip(jvp, op.jvp_params, tangents):
         if tangent is None:
             continue
-        names = tuple(inspect.signature(rule).parameters)[1:]
         term = rule(tangent, *[_jvp_arg(op, name, arrays, out, extras, kwargs) for name in names])
         term = xp.broadcast_to(term, out.shape)
         total = term if total is None else total + term
