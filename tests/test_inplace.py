@@ -728,3 +728,15 @@ def test_inplace_on_expanded_tensor_error(lib):
         e.add_(1)
     assert str(err.value) == ("unsupported operation: more than one element of the written-to tensor refers to a "
                               "single memory location. Please clone() the tensor before performing the operation.")
+
+
+def test_failed_inplace_ops_leave_the_tensor_unchanged(lib):
+    # PyTorch's errors, and nothing written: the shape check and the dtype check come first
+    x = lib.ones(3)
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast shape \[2, 3\]"):
+        x.add_(lib.ones(2, 3))
+    assert x.tolist() == [1.0, 1.0, 1.0] and x._version == 0
+    n = lib.ones(3, dtype=lib.int64)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+        n.mul_(1.5)
+    assert n.tolist() == [1, 1, 1] and n._version == 0

@@ -488,6 +488,9 @@ class Tensor:
         recording = result._grad_fn is not None
         if _state.enabled and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(_errors.LEAF_INPLACE)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                               f"{list(result._data.shape)}")
         if _state.enabled and self._base is not None and self._base._requires_grad \
                 and self._base._grad_fn is None:
             raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)

@@ -188,6 +188,7 @@ def write_region(target, view_fn, index, value):
     if recording:
         _check_inplace(target)
     region = _region(target._data, view_fn)
+    _check_fits(region, index, value_data)
     if not recording:
         region[index] = value_data
         target._counter.value += 1
@@ -202,6 +203,32 @@ def write_region(target, view_fn, index, value):
     target._counter.value += 1
     target._grad_fn = node
     target._requires_grad = True
+
+
+def _check_fits(region, index, value):
+    """PyTorch's error when the value cannot be broadcast into the indexed region (nothing written)."""
+    value_shape = xp.shape(value)
+    try:
+        target_shape = xp.shape(region[index])
+    except IndexError as error:
+        raise _index_error(error) from None
+    try:
+        xp.broadcast_shapes(value_shape, target_shape)
+        extra = len(value_shape) - len(target_shape)
+        if extra <= 0 or all(n == 1 for n in value_shape[:extra]):  # leading 1s are dropped
+            return
+    except ValueError:
+        pass
+    if _is_basic(index):  # PyTorch copies into a view: expand's message
+        lead = len(target_shape) - len(value_shape)
+        for i, n in enumerate(value_shape):
+            m = target_shape[lead + i] if lead + i >= 0 else None
+            if n != 1 and n != m:
+                raise RuntimeError(f"The expanded size of the tensor ({m}) must match the existing size ({n}) at "
+                                   f"non-singleton dimension {i}.  Target sizes: {list(target_shape)}.  "
+                                   f"Tensor sizes: {list(value_shape)}")
+    raise RuntimeError(f"shape mismatch: value tensor of shape {list(value_shape)} cannot be broadcast to "
+                       f"indexing result of shape {list(target_shape)}")
 
 
 def setitem(target, index, value):
