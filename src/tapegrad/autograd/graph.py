@@ -155,7 +155,8 @@ class AccumulateGrad(Node):
         self.next_edges = ()
         self._saved = None
         self.variable = variable
-        self.seq = sys.maxsize  # run as soon as ready, as PyTorch does, freeing the gradient early
+        # run as soon as ready, as PyTorch does, freeing the gradient early; still unique (see engine)
+        self.seq = sys.maxsize - next(_sequence)
 
     def apply(self, grad_outputs):
         accumulate_into(self.variable, grad_outputs[0])
