@@ -7,17 +7,8 @@ every test that takes `lib` also runs on real PyTorch to check those properties 
 import numpy as np
 import pytest
 
-import tapegrad
-from checks import torch_or_none
-
-TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
 
 
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 DRAWS = {

@@ -13,14 +13,9 @@ import tapegrad
 from checks import assert_close, check_op, requires_torch, torch_or_none
 
 TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
+
 SHAPES = [(3,), (4, 3), (2, 4, 3), (2, 1, 4, 3)]
 
-
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 def twin_layers(in_features, out_features, bias=True):

@@ -11,13 +11,8 @@ import tapegrad
 from checks import requires_torch, torch_or_none
 
 TORCH = torch_or_none()
-LIBS = [pytest.param(tapegrad, id="tapegrad"),
-        pytest.param(TORCH, id="torch", marks=pytest.mark.skipif(TORCH is None, reason="torch not installed"))]
 
 
-@pytest.fixture(params=LIBS)
-def lib(request):
-    return request.param
 
 
 def make_net(lib):
