@@ -18,10 +18,7 @@ from ._creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full,
                         ones_like, empty_like, full_like, arange, linspace, eye)
 from ._random import (Generator, manual_seed, seed, initial_seed, default_generator, rand, randn,  # noqa: F401
                       randint, rand_like, randn_like, randint_like, randperm, normal)
-from .ops import (add, sub, rsub, mul, div, neg, reciprocal, pow, exp, log, sqrt, abs, sign, sin, cos,  # noqa: F401
-                  tanh, sigmoid, relu, clone, square, remainder, floor_divide, eq, ne, lt, le, gt, ge,
-                  logical_and, logical_or, logical_xor, sum, mean, dot, mm, mv, bmm, addmm, matmul, reshape,
-                  flatten, transpose, t, permute, unsqueeze, squeeze)
+from .ops import *  # noqa: F401,F403  (the names listed in each ops module's PUBLIC table)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import _legacy

@@ -10,13 +10,8 @@ from ._tensor import Tensor, _make
 
 def bind_methods():
     """Tensor methods and operators, each a call of the op of the same name."""
-    for name in ("add", "sub", "mul", "div", "neg", "reciprocal", "exp", "log", "sqrt", "abs", "sign",
-                 "sin", "cos", "tanh", "sigmoid", "relu", "clone", "square", "sum", "mean", "dot", "mm",
-                 "mv", "bmm", "matmul", "reshape", "view", "flatten", "transpose", "t", "permute",
-                 "unsqueeze", "squeeze", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
-                 "logical_or", "logical_xor"):
+    for name in ops.METHODS:
         setattr(Tensor, name, getattr(ops, name))
-    Tensor.pow = ops.pow
     Tensor.expand = ops.expand
     Tensor.multiply, Tensor.subtract, Tensor.divide, Tensor.true_divide = ops.mul, ops.sub, ops.div, ops.div
     Tensor.negative, Tensor.absolute = ops.neg, ops.abs

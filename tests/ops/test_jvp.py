@@ -1,6 +1,7 @@
 """Every op's JVP rule agrees with its VJP rule: <v, J u> computed both ways, on real calls.
 
-Each recorded call made while evaluating EXPRESSIONS is checked: the JVP (registry's `apply_jvp`)
+Each recorded call made while evaluating EXPRESSIONS (and the JVP_EXPRESSIONS of the other op test
+modules: `name: lambda x, y: (...)` with x of shape (3, 4) and y of shape (3, 4), y in (0.5, 1.5)) is checked: the JVP (registry's `apply_jvp`)
 of a random tangent u, paired with a random cotangent v, must equal <J^T v, u> from the node's VJP.
 Forward-mode AD will run these same JVP rules, so they are tested before anything depends on them.
 """
@@ -95,11 +96,28 @@ def _check_call(op, node, arrays, out, extras, kwargs, rng):
     return True
 
 
+def _all_expressions():
+    """EXPRESSIONS above, plus the `JVP_EXPRESSIONS` dict of every other tests/ops module (same form)."""
+    import importlib.util
+    import os
+    merged = dict(EXPRESSIONS)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for filename in sorted(os.listdir(here)):
+        if filename.startswith("test_") and filename.endswith(".py") and filename != "test_jvp.py":
+            if "JVP_EXPRESSIONS" not in open(os.path.join(here, filename)).read():
+                continue
+            spec = importlib.util.spec_from_file_location(f"_jvp_{filename[:-3]}", os.path.join(here, filename))
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            merged.update({f"{filename}:{k}": v for k, v in getattr(module, "JVP_EXPRESSIONS", {}).items()})
+    return merged
+
+
 def test_jvp_rules_agree_with_vjp_rules(recorded_calls):
     rng = np.random.default_rng(0)
     x = tapegrad.tensor(rng.standard_normal((3, 4)) + 0.1, requires_grad=True)
     y = tapegrad.tensor(rng.uniform(0.5, 1.5, (3, 4)), requires_grad=True)
-    for build in EXPRESSIONS.values():
+    for build in _all_expressions().values():
         build(x, y)
     checked = set()
     for op, node, arrays, out, extras, kwargs in recorded_calls:

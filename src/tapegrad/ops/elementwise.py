@@ -9,6 +9,18 @@ from .. import _dtype as D
 from ._registry import defop
 
 xp = B.xp
+
+# The names this module adds to `tapegrad` (PUBLIC) and to Tensor as methods (METHODS, each called
+# with the tensor as first argument) and as in-place methods `name_` (INPLACE). ops/__init__.py and
+# _methods.py read these tables; a new op adds its name here, nowhere else.
+PUBLIC = ("add", "sub", "rsub", "mul", "div", "neg", "reciprocal", "pow", "exp", "log", "sqrt", "abs", "sign",
+          "sin", "cos", "tanh", "sigmoid", "relu", "clone", "square", "remainder", "floor_divide", "eq", "ne",
+          "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
+METHODS = ("add", "sub", "mul", "div", "neg", "reciprocal", "pow", "exp", "log", "sqrt", "abs", "sign", "sin",
+           "cos", "tanh", "sigmoid", "relu", "clone", "square", "remainder", "floor_divide", "eq", "ne", "lt",
+           "le", "gt", "ge", "logical_and", "logical_or", "logical_xor")
+INPLACE = ("add", "sub", "mul", "div", "pow", "exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh",
+           "sigmoid", "relu", "reciprocal", "sign", "square")
 _BOOL = xp.dtype(bool)
 # PyTorch returns inf/nan at poles silently; NumPy would warn. Only the ops that can hit a pole pay
 # for the switch (about 1 us); the engine switches once per backward pass for all rules.

@@ -23,6 +23,10 @@ from ._registry import defop, sum_to_size, to_dtype
 
 xp = B.xp
 
+PUBLIC = ()  # see the note on these tables in elementwise.py
+METHODS = ()
+INPLACE = ()
+
 
 def _to_index(index):
     """A PyTorch index as a NumPy one: Tensors and lists become arrays."""

@@ -10,6 +10,10 @@ from .shape import squeeze_folded, squeeze_for_matmul, transpose, unsqueeze
 
 xp = B.xp
 
+PUBLIC = ("dot", "mm", "mv", "bmm", "addmm", "matmul")  # see the note on these tables in elementwise.py
+METHODS = ("dot", "mm", "mv", "bmm", "addmm", "matmul")
+INPLACE = ()
+
 
 def _type_name(a):
     return {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",

@@ -9,6 +9,10 @@ from .elementwise import sigmoid
 
 xp = B.xp
 
+PUBLIC = ()  # nn ops are public through nn.functional; see the note on these tables in elementwise.py
+METHODS = ()
+INPLACE = ()
+
 
 def _softplus_neg(x):
     """log(1 + e^-x) without overflow: max(-x, 0) + log1p(e^-|x|)."""

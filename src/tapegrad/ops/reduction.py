@@ -9,6 +9,10 @@ from .shape import reshape
 
 xp = B.xp
 
+PUBLIC = ("sum", "mean")  # see the note on these tables in elementwise.py
+METHODS = ("sum", "mean")
+INPLACE = ()
+
 
 def _dims(dim, ndim):
     """Normalise an int or a tuple of dims (negative allowed) to a sorted tuple."""

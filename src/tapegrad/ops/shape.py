@@ -9,6 +9,10 @@ from ._registry import defop
 
 xp = B.xp
 
+PUBLIC = ("reshape", "flatten", "transpose", "t", "permute", "unsqueeze", "squeeze")  # see elementwise.py
+METHODS = ("reshape", "view", "flatten", "transpose", "t", "permute", "unsqueeze", "squeeze")
+INPLACE = ()
+
 
 def _shape_args(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
