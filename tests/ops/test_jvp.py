@@ -1,8 +1,9 @@
 """Every op's JVP rule agrees with its VJP rule: <v, J u> computed both ways, on real calls.
 
 Each recorded call made while evaluating EXPRESSIONS (and the JVP_EXPRESSIONS dict of the other op
-test modules, same form: `name: lambda x, y: (...)`, x and y of shape (3, 4), y in (0.5, 1.5)) is checked: the JVP (registry's `apply_jvp`)
-of a random tangent u, paired with a random cotangent v, must equal <J^T v, u> from the node's VJP.
+test modules, same form: `name: lambda x, y: (...)`, x and y of shape (3, 4), y in (0.5, 1.5)) is
+checked: the JVP (registry's `apply_jvp`) of a random tangent u, paired with a random cotangent v,
+must equal <J^T v, u> from the node's VJP.
 Forward-mode AD will run these same JVP rules, so they are tested before anything depends on them.
 """
 import numpy as np
