@@ -21,6 +21,7 @@ from ._random import (Generator, manual_seed, seed, initial_seed, default_genera
 from .ops import *  # noqa: F401,F403  (the names listed in each ops module's PUBLIC table)
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
+from . import linalg  # noqa: F401
 from . import _legacy
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor, ByteTensor  # noqa: F401
 from ._legacy import cuda, is_tensor, numel, multiply, subtract, divide, true_divide, negative  # noqa: F401

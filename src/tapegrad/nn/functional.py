@@ -51,3 +51,13 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     if reduction == "sum":
         return ops.sum(squared)
     return squared
+
+
+def _export_ops():
+    """The functions the ops modules list in their FUNCTIONAL tables (activations, convolutions...)."""
+    from .. import ops
+    for name in ops.FUNCTIONAL:
+        globals().setdefault(name, getattr(ops, name))
+
+
+_export_ops()

@@ -12,6 +12,7 @@ xp = B.xp
 PUBLIC = ()  # nn ops are public through nn.functional; see the note on these tables in elementwise.py
 METHODS = ()
 INPLACE = ()
+FUNCTIONAL = ()
 
 
 def _softplus_neg(x):
