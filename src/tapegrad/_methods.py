@@ -54,9 +54,9 @@ def bind_methods():
         apply.__doc__ = f"In-place {fn.__name__}: self = {fn.__name__}(self, ...); returns self."
         return apply
 
-    for name in ("add", "sub", "mul", "div", "pow", "exp", "log", "sqrt", "abs", "neg", "sin", "cos",
-                 "tanh", "sigmoid", "relu", "reciprocal", "sign", "square"):
-        setattr(Tensor, name + "_", inplace(getattr(ops, name)))
+    for name in ops.INPLACE:
+        if name + "_" not in Tensor.__dict__:  # a topic module may define a special in-place form
+            setattr(Tensor, name + "_", inplace(getattr(ops, name)))
     Tensor.__iadd__, Tensor.__isub__ = Tensor.add_, Tensor.sub_
     Tensor.__imul__, Tensor.__itruediv__, Tensor.__ipow__ = Tensor.mul_, Tensor.div_, Tensor.pow_
 

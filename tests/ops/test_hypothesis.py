@@ -43,7 +43,7 @@ BINARY = {
     "mul": lambda L, a, b: a * b,
     "div": lambda L, a, b: a / (b * b + 0.5),
     "pow": lambda L, a, b: (a.abs() + 0.5) ** L.tanh(b),
-    "matmul": lambda L, a, b: (a @ b.t()) @ b * 0.1 if a.dim() == 2 and b.dim() == 2 else a * b,
+    "matmul": lambda L, a, b: (a @ b.t()) @ b * 0.1 if a.dim() == 2 and a.shape == b.shape else a * b,
 }
 
 steps = st.lists(

@@ -171,7 +171,7 @@ def test_every_declared_op_is_in_the_registry():
     assert not hidden, f"declared ops missing from REGISTRY (a name used twice?): {hidden}"
 
 
-NODE_NAME = re.compile(r"^[A-Z][A-Za-z]*(Backward\d+|Backwards)$")
+NODE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*(Backward\d+|Backwards)$")
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))

@@ -1,4 +1,11 @@
-"""Functions behind the nn layers (`torch.nn.functional`); the full set arrives with the ops issue."""
+"""Functions behind the nn layers (`torch.nn.functional`).
+
+Defined here: the few whose signature differs from the op they call (softmax's `_stacklevel`,
+linear's dispatch). Everything listed in an ops module's FUNCTIONAL table (losses, normalisation,
+dropout, embedding, activations, convolutions...) is added by `_export_ops` at the bottom.
+"""
+import warnings
+
 from .. import ops
 
 
@@ -43,14 +50,29 @@ def tanh(input):
     return ops.tanh(input)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """Mean (or sum, or none) of the squared differences."""
-    squared = ops.pow(ops.sub(input, target), 2)
-    if reduction == "mean":
-        return ops.mean(squared)
-    if reduction == "sum":
-        return ops.sum(squared)
-    return squared
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, stable for any logits; without dim PyTorch's implicit choice (warns).
+
+    Example:
+        >>> F.softmax(tapegrad.tensor([0., 0.]), dim=0)
+        tensor([0.5000, 0.5000])
+    """
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.ndim, _stacklevel)
+    return ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along dim, computed as x - max - log(sum(exp(x - max)))."""
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return ops.log_softmax(input, dim, dtype)
+
+
+def _get_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
 
 
 def _export_ops():

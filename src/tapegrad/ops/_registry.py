@@ -121,7 +121,11 @@ class OpNode(Node):
                 grad = op.vjp[i](g, *args)
             else:
                 grad = op.vjp[i](g)
-            if shapes is not None and shapes[i] is not None:
+            if grad is None:  # the rule says: no gradient for this input (PyTorch's undefined grad)
+                results.append(None)
+                continue
+            # broadcast inputs: reduce back; an op that changes shapes already returns the right one
+            if shapes is not None and shapes[i] is not None and grad.shape != shapes[i]:
                 grad = sum_to_size(grad, shapes[i])
             if dtypes is not None and dtypes[i] is not None:
                 grad = to_dtype(grad, dtypes[i])
@@ -342,9 +346,10 @@ def _record(op, node_class, inputs, arrays, out, extras, kwargs):
             if array.shape != out_shape:  # broadcast: reduce the gradient back (decided now)
                 shapes = shapes or [None] * len(inputs)
                 shapes[i] = array.shape
-            if array.dtype is not out_dtype and array.dtype != out_dtype:  # promoted: cast it back
+            own_dtype = a._data.dtype  # before promotion: the gradient goes back in this dtype
+            if own_dtype is not out_dtype and own_dtype != out_dtype:
                 dtypes = dtypes or [None] * len(inputs)
-                dtypes[i] = a._data.dtype
+                dtypes[i] = own_dtype
         else:
             needs.append(False)
             edges.append(None)

@@ -11,21 +11,26 @@ carry all the gradients, each the adjoint of another, so create_graph works thro
 `y[i] = v` records a `CopySlices` node (PyTorch's name) on y: the gradient of the old y is the
 incoming gradient with the region zeroed, and v's gradient is the region of the incoming gradient.
 An in-place op on a view is the same write on the view's base, followed by re-deriving the view.
+
+The same writes as functions with tensor indices are here too: `masked_fill`, `masked_select`,
+`masked_scatter`, `index_put` (and `nonzero`, which has no gradient). The ops that index along one
+dim (gather, scatter, index_select, index_add, take, ...) are in gather.py, which shares the helpers
+of this module and whose names join its tables (see the bottom).
 """
 import re
 
 from .. import _backend as B
 from .. import _errors
-from .._tensor import _tensor_types
+from .._tensor import _make, _tensor_types
 from ..autograd.grad_mode import _state
 from ..autograd.graph import Node
-from ._registry import defop, sum_to_size, to_dtype
+from ._registry import defop, expand, sum_to_size, to_dtype
 
 xp = B.xp
 
-PUBLIC = ()  # see the note on these tables in elementwise.py
-METHODS = ()
-INPLACE = ()
+PUBLIC = ("masked_fill", "masked_select", "masked_scatter", "index_put", "nonzero", "argwhere")  # see elementwise.py
+METHODS = PUBLIC
+INPLACE = ("masked_fill", "masked_scatter", "index_put")
 
 
 def _to_index(index):
@@ -276,3 +281,296 @@ def rederive_view(view, base):
         finally:
             _state.enabled = previous
         view._requires_grad = True
+
+
+# ---------------------------------------------------------------- helpers of the ops with tensor indices
+
+def _flat(array):
+    """A 0-d array seen as 1-d (a view), so that an index array can address it."""
+    return array.reshape(-1)
+
+
+def _get(array, view_fn, index):
+    out = _region(array, view_fn)[index]
+    return out.copy() if index is Ellipsis else B.as_array(out)  # never a view of the input
+
+
+def _put(input, view_fn, index, values, add=False):
+    out = input.copy()
+    if add:
+        xp.add.at(_region(out, view_fn), index, values)
+    else:
+        _region(out, view_fn)[index] = values
+    return out
+
+
+def _fit(g, shape):
+    """g summed to `shape` when they differ (a broadcast value; a 0-d source written as 1-d)."""
+    return g if tuple(g.shape) == tuple(shape) else sum_to_size(g, shape)
+
+
+def _scatter_back(g, input_shape, view_fn, index):
+    # d(input[region])/d(input), transposed: the gradient added into zeros at the region
+    return region_scatter(g, input_shape, view_fn, index)
+
+
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
+
+def _type_name(array):
+    return _TYPE_NAMES.get(array.dtype.name, array.dtype.name)
+
+
+def _tensor_arg(value, function, name, position):
+    if type(value) not in _tensor_types:
+        raise TypeError(f"{function}(): argument '{name}' (position {position}) must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value._data
+
+
+def _wrap_dim(dim, ndim):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _check_bounds(index, size, dim, negative=False, error=RuntimeError, prefix=""):
+    bad = ((index < -size) if negative else (index < 0)) | (index >= size)
+    if bad.any():
+        raise error(f"{prefix}index {int(index[bad][0])} is out of bounds for dimension {dim} with size {size}")
+
+
+def _broadcast(mask_shape, input_shape):
+    """The broadcast shape of mask and input; PyTorch's error names the mask as tensor a."""
+    try:
+        return xp.broadcast_shapes(mask_shape, input_shape)
+    except ValueError:
+        for back in range(1, min(len(mask_shape), len(input_shape)) + 1):
+            a, b = mask_shape[-back], input_shape[-back]
+            if a != b and a != 1 and b != 1:
+                dim = max(len(mask_shape), len(input_shape)) - back
+                raise RuntimeError(_errors.BROADCAST_MISMATCH.format(a=a, b=b, dim=dim)) from None
+        raise
+
+
+def _size(array, dim):
+    return array.shape[dim] if array.ndim else 1
+
+
+# ---------------------------------------------------------------- y[mask] = v, y[mask], y[i, j] = v as functions
+
+@defop("MaskedSelectBackward0", vjp=_scatter_back, jvp="linear")
+def _masked_select(input, view_fn, index):
+    """input at the region: see `masked_select`."""
+    return _get(input, view_fn, index)
+
+
+@defop("MaskedFillBackward0", vjp=lambda g, mask: _masked_fill(g, mask, 0),
+       jvp=lambda input_t, mask: _masked_fill(input_t, mask, 0))
+def _masked_fill(input, mask, value):
+    """input with a number where mask is True (both broadcast): see `masked_fill`."""
+    return xp.where(mask, xp.asarray(value).astype(input.dtype), input)
+
+
+@defop("MaskedFillBackward1",
+       vjp=(lambda g, mask: _masked_fill(g, mask, 0),
+            lambda g, mask: reduction.sum(_masked_fill(g, ~mask, 0))),                  # d/d(value) = sum over the mask
+       jvp=(lambda input_t, mask: _masked_fill(input_t, mask, 0),
+            lambda value_t, mask: _masked_fill(expand(value_t, mask.shape), ~mask, 0)),
+       promote="none")
+def _masked_fill_tensor(input, value, mask):
+    """input with a 0-d tensor's value where mask is True: see `masked_fill`."""
+    return xp.where(mask, value.astype(input.dtype), input)
+
+
+# `mask` is broadcast to the output's shape; `source_part` is (_flat, slice(0, number of Trues)).
+@defop("MaskedScatterBackward0",
+       vjp=(lambda g, mask: _masked_fill(g, mask, 0),
+            lambda g, source_shape, mask, source_part:
+                region_scatter(_masked_select(g, None, mask), source_shape, *source_part)),
+       jvp=(lambda input_t, mask: _masked_fill(input_t, mask, 0),
+            lambda source_t, mask, source_part: region_scatter(region_get(source_t, *source_part), mask.shape,
+                                                                None, mask)),
+       promote="none")
+def _masked_scatter(input, source, mask, source_part):
+    """input with source's first elements written where mask is True: see `masked_scatter`."""
+    return _put(xp.broadcast_to(input, mask.shape), None, mask, _get(source, *source_part))
+
+
+@defop("IndexPutBackward0",
+       vjp=(lambda g, index, accumulate: g if accumulate else region_zero(g, None, index),
+            lambda g, values_shape, index: _fit(region_get(g, None, index), values_shape)),
+       jvp=(lambda input_t, index, accumulate: input_t if accumulate else region_zero(input_t, None, index),
+            lambda values_t, input_shape, index: region_scatter(values_t, input_shape, None, index)),
+       promote="none")
+def _index_put(input, values, index, accumulate):
+    """input with values written (or added) at a tuple of index arrays: see `index_put`."""
+    return _put(input, None, index, values, add=accumulate)
+
+
+def _check_mask(mask, function, data):
+    if mask.dtype != xp.bool_:
+        names = _C_NAMES if function == "masked_fill_" else _TYPE_NAMES
+        raise RuntimeError(f"{function} only supports boolean masks, but got mask with dtype "
+                           f"{names.get(mask.dtype.name, mask.dtype.name)}")
+    return _broadcast(mask.shape, data.shape)
+
+
+def masked_fill(input, mask, value):
+    """A copy of input with `value` where the bool `mask` is True (mask and input broadcast).
+
+    `value` is a number or a 0-d tensor; a tensor value gets the sum of the gradient over the mask.
+
+    Example:
+        >>> x = tapegrad.tensor([1., -2., 3.])
+        >>> x.masked_fill(x < 0, 0.)
+        tensor([1., 0., 3.])
+    """
+    data, mask = input._data, _tensor_arg(mask, "masked_fill", "mask", 2)
+    if type(value) in _tensor_types and value.ndim:
+        raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                           f"{value.ndim} dimension(s).")
+    _check_mask(mask, "masked_fill_", data)
+    mask = mask.copy()  # the node keeps it: a later in-place change of the mask must not reach it
+    if type(value) in _tensor_types:
+        return _masked_fill_tensor(input, value, mask)
+    return _masked_fill(input, mask, value)
+
+
+def masked_select(input, mask):
+    """The entries of input where the bool `mask` is True (both broadcast), as a 1-d tensor.
+
+    Example:
+        >>> x = tapegrad.tensor([[1., -2.], [-3., 4.]])
+        >>> tapegrad.masked_select(x, x > 0)
+        tensor([1., 4.])
+    """
+    data, mask = input._data, _tensor_arg(mask, "masked_select", "mask", 2)
+    if mask.dtype != xp.bool_:
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    shape = _broadcast(mask.shape, data.shape)
+    if data.shape != shape:
+        input = expand(input, shape)
+    return _masked_select(input, None, xp.broadcast_to(mask.copy(), shape))
+
+
+def masked_scatter(input, mask, source):
+    """A copy of input where the entries at the True places of `mask` are source's first elements,
+    in order (mask and input broadcast; source needs at least as many elements as Trues).
+
+    Example:
+        >>> x = tapegrad.zeros(4)
+        >>> x.masked_scatter(tapegrad.tensor([True, False, True, False]), tapegrad.tensor([5., 6., 7.]))
+        tensor([5., 0., 6., 0.])
+    """
+    data, mask = input._data, _tensor_arg(mask, "masked_scatter", "mask", 2)
+    source_data = _tensor_arg(source, "masked_scatter", "source", 3)
+    shape = _check_mask(mask, "masked_scatter_", data)
+    if data.dtype != source_data.dtype:
+        raise RuntimeError("masked_scatter: expected self and source to have same dtypes but got"
+                           f"{_type_name(data)} and {_type_name(source_data)}")
+    mask = xp.broadcast_to(mask.copy(), shape)
+    count = int(mask.sum())
+    if source_data.size < count:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return _masked_scatter(input, source, mask, (_flat, slice(0, count)))
+
+
+def index_put(input, indices, values, accumulate=False):
+    """A copy of input with `values` written at `input[indices]` (a tuple of index tensors).
+
+    With accumulate=True, values add up, repeated indices included; without, a repeated index
+    keeps one of its values.
+
+    Example:
+        >>> i = (tapegrad.tensor([0, 0, 2]),)
+        >>> tapegrad.index_put(tapegrad.zeros(3), i, tapegrad.ones(3), accumulate=True)
+        tensor([2., 0., 1.])
+    """
+    data = input._data
+    if type(indices) not in (tuple, list):
+        raise TypeError(f"index_put(): argument 'indices' (position 2) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    values_data = _tensor_arg(values, "index_put", "values", 3)
+    index = []
+    for i, item in enumerate(indices):
+        if type(item) not in _tensor_types:
+            raise TypeError(f"expected Tensor as element {i} in argument 1, but got {type(item).__name__}")
+        array = item._data
+        if array.dtype.kind not in "biu":
+            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+        index.append(array.astype(bool) if array.dtype == xp.uint8 else array.copy())
+    index = tuple(index)
+    target = _index_put_shape(data.shape, index)
+    if data.dtype != values_data.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {_type_name(data)} for "
+                           f"the destination and {_type_name(values_data)} for the source.")
+    try:
+        fits = values_data.ndim <= len(target) and xp.broadcast_shapes(values_data.shape, target) == target
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values_data.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(target)}")
+    return _index_put(input, values, index, bool(accumulate))
+
+
+def _index_put_shape(shape, index):
+    """The shape of input[index] for a tuple of index arrays, with PyTorch's errors (nothing is copied)."""
+    used = sum(a.ndim if a.dtype == bool else 1 for a in index)
+    if used > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)} (got {used})")
+    position, selected = 0, []
+    for a in index:
+        if a.dtype == bool:
+            for j, (n, m) in enumerate(zip(a.shape, shape[position:])):
+                if n != m:
+                    raise IndexError(f"The shape of the mask {list(a.shape)} at index {j} does not match the shape of "
+                                     f"the indexed tensor {list(shape)} at index {position + j}")
+            selected.append((int(a.sum()),))
+            position += a.ndim
+        else:
+            _check_bounds(a, shape[position], position, negative=True, error=IndexError)
+            selected.append(a.shape)
+            position += 1
+    try:
+        return tuple(xp.broadcast_shapes(*selected)) + tuple(shape[position:])
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(str(list(s)) for s in selected)) from None
+
+
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero entries: an (n, ndim) int64 tensor, or with as_tuple a tuple of
+    1-d tensors, one per dim (a 0-d input counts as 1-d there). No gradient.
+
+    Example:
+        >>> tapegrad.nonzero(tapegrad.tensor([[0., 1.], [2., 0.]]))
+        tensor([[0, 1],
+                [1, 0]])
+    """
+    data = input._data
+    if not as_tuple:
+        return _make(xp.argwhere(data).astype(xp.int64))
+    return tuple(_make(a.astype(xp.int64)) for a in xp.nonzero(data.reshape(-1) if data.ndim == 0 else data))
+
+
+def argwhere(input):
+    """nonzero(input): the (n, ndim) int64 tensor of the indices of the nonzero entries."""
+    return nonzero(input)
+
+
+# The ops that index along a dim live in gather.py (it imports the helpers above); its names join the tables.
+from . import reduction  # noqa: E402  (late: reduction -> shape -> indexing)
+from . import gather as _along_dim  # noqa: E402
+from .gather import (gather, index_add, index_copy, index_fill, index_select, scatter, scatter_add,  # noqa: E402,F401
+                     take, take_along_dim)
+
+PUBLIC += _along_dim.PUBLIC
+METHODS += _along_dim.METHODS
+INPLACE += _along_dim.INPLACE
