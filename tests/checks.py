@@ -240,3 +240,14 @@ def check_op(fn, shapes, *, lib=None, domain=None, dtype="float64", order=2, com
                 raise AssertionError(f"float32 output dtype vs torch for op:\n    {src}\n"
                                      f"shapes={shapes}: {out32.dtype} vs {t32}")
 
+
+
+def assert_raises_like_torch(call):
+    """call(lib) must raise the same exception type with the same message in tapegrad and PyTorch."""
+    import tapegrad
+    errors = []
+    for lib in (tapegrad, torch_or_none()):
+        with pytest.raises(Exception) as info:
+            call(lib)
+        errors.append((type(info.value).__name__, str(info.value)))
+    assert errors[0] == errors[1], f"tapegrad raised {errors[0]}, PyTorch {errors[1]}"
