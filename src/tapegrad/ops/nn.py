@@ -50,8 +50,10 @@ def _axis(array, dim):
 def _softmax(input, dim):
     axis = _axis(input, dim)
     with xp.errstate(invalid="ignore", over="ignore"):  # a row of -inf gives nan, as PyTorch
-        e = xp.exp(input - input.max(axis=axis, keepdims=True, initial=-xp.inf))
-        return e / e.sum(axis=axis, keepdims=True)
+        e = xp.asarray(input - input.max(axis=axis, keepdims=True, initial=-xp.inf))  # 0-d: an array
+        xp.exp(e, out=e)  # in place: one array fewer
+        e /= e.sum(axis=axis, keepdims=True)
+        return e
 
 
 # d log_softmax: J = I - 1 softmax^T
@@ -61,8 +63,9 @@ def _softmax(input, dim):
 def _log_softmax(input, dim):
     axis = _axis(input, dim)
     with xp.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        shifted = input - input.max(axis=axis, keepdims=True, initial=-xp.inf)
-        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = xp.asarray(input - input.max(axis=axis, keepdims=True, initial=-xp.inf))  # 0-d: an array
+        shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))  # in place: one array fewer
+        return shifted
 
 
 def _softmax_input(input, dim, dtype, kernel):
