@@ -3,7 +3,7 @@
 Every kink takes PyTorch's side (elu's negative branch includes 0, hardtanh's gradient is 0 on its
 bounds...), and nothing overflows or warns for large inputs: exponentials only ever see the
 non-positive side (`softplus(1000.)` is 1000, `logsigmoid(-1000.)` is -1000). `gelu` needs erf,
-which NumPy lacks: `_erf_array` below is a vectorised float64 erf (within 2 ulp of libm's).
+which NumPy lacks: `_erf_array` (ops/special.py) is a vectorised float64 erf (within 2 ulp of libm's).
 Ops whose `F` function takes `inplace=` are declared under a private name; the public function
 computes out of place and, for `inplace=True`, writes the result into the input through
 `Tensor._inplace`, recording the node PyTorch records for the in-place form (EluBackward1...).
@@ -13,6 +13,7 @@ SubBackward0).
 import math
 
 from .. import _backend as B
+from .special import _erf_array, erf  # noqa: F401  (_erf_array: the kernel gelu's forward uses)
 from ._registry import defop
 from .elementwise import abs, div, exp, relu, sigmoid, sub, tanh
 from .reduction import _dims
@@ -56,44 +57,6 @@ def _quiet():
     return xp.errstate(divide="ignore", invalid="ignore", over="ignore")
 
 
-# ---------------------------------------------------------------- erf (for gelu)
-
-# erf(c + h) = erf(c) + 2/sqrt(pi) e^(-c^2) sum_k (-1)^k H_k(c) h^(k+1) / (k+1)!   (H_k: Hermite)
-# Centres c every 1/32 on [0, 6] with erf(c) from libm; |h| <= 1/64 makes 9 terms enough for
-# float64. Beyond 6, erf rounds to 1.
-_ERF_STEP = 32
-_ERF_CENTRES = xp.arange(6 * _ERF_STEP + 1) / _ERF_STEP
-_ERF_AT_CENTRES = xp.array([math.erf(c) for c in _ERF_CENTRES.tolist()])
-_ERF_SLOPE_AT_CENTRES = xp.array([2 / math.sqrt(math.pi) * math.exp(-c * c) for c in _ERF_CENTRES.tolist()])
-_ERF_TERMS = 9
-
-
-def _erf_array(x):
-    """erf of a floating array, in its dtype (computed in float64: within 2 ulp of libm)."""
-    a = xp.abs(x.astype(xp.float64))
-    inside = a < 6.0
-    a_in = xp.where(inside, a, 0.0)  # also sends nan to a harmless centre; restored below
-    i = xp.rint(a_in * _ERF_STEP).astype(xp.intp)
-    c = _ERF_CENTRES[i]
-    h = a_in - c
-    # q_k = (-1)^k H_k(c) h^k / k!  from H_(k+1) = 2c H_k - 2k H_(k-1)
-    q_previous, q = xp.zeros_like(h), xp.ones_like(h)
-    total = h.copy()
-    for k in range(1, _ERF_TERMS):
-        q, q_previous = -(h / k) * (2 * c * q + 2 * h * q_previous), q
-        total += q * (h / (k + 1))
-    value = _ERF_AT_CENTRES[i] + _ERF_SLOPE_AT_CENTRES[i] * total
-    value = xp.where(inside, value, xp.minimum(a, 1.0))  # 1 beyond 6; nan stays nan
-    return xp.copysign(value, x).astype(x.dtype, copy=False)
-
-
-@defop("ErfBackward0", vjp=lambda g, input: g * (exp(-(input * input)) * (2 / math.sqrt(math.pi))),
-       jvp="elementwise")
-def _gelu_erf(input):
-    """erf of a floating tensor, as gelu's derivative needs it (an op, so gelu has second derivatives)."""
-    return _erf_array(input)
-
-
 # ---------------------------------------------------------------- smooth activations
 
 def _softplus_grad(g, input, beta, threshold):
@@ -130,7 +93,7 @@ def _gelu_grad(g, input, approximate):
         t = tanh((input + input * square * _GELU_KAPPA) * _GELU_BETA)
         return g * ((t + 1) * 0.5 + input * 0.5 * (1 - t * t) * ((square * (3 * _GELU_KAPPA) + 1) * _GELU_BETA))
     # d/dx x Phi(x) = Phi(x) + x phi(x)
-    cdf = (_gelu_erf(input * _SQRT1_2) + 1) * 0.5
+    cdf = (erf(input * _SQRT1_2) + 1) * 0.5
     return g * (cdf + input * (exp(input * input * -0.5) * _INV_SQRT_2PI))
 
 
