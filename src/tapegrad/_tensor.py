@@ -77,6 +77,8 @@ class Tensor:
     _accumulator = None     # weak reference to a leaf's AccumulateGrad node
     _retains_grad = False
     _grad_req = "add"       # MXNet's face may set "write"
+    _output_nr = 0          # which output of its grad_fn this tensor is (nodes may have several)
+    _fw_tangents = None     # forward-mode AD: {level: tangent}, set by autograd/forward_ad.py
     __array_priority__ = 1000  # `ndarray * tensor` calls Tensor.__rmul__, as with PyTorch tensors
 
     def __init_subclass__(cls, **kwargs):
@@ -197,7 +199,7 @@ class Tensor:
                     tensor._grad = grad if old is None else old + grad
                 else:
                     tensor._grad = _make(xp.array(grad._data)) if old is None else _make(old._data + grad._data)
-        self.__dict__["_retain_hook"] = (retain, self._grad_fn._register_tensor_hook(0, retain))
+        self.__dict__["_retain_hook"] = (retain, self._grad_fn._register_tensor_hook(self._output_nr, retain))
 
     @property
     def retains_grad(self):
@@ -215,7 +217,7 @@ class Tensor:
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is not None:
-            return self._grad_fn._register_tensor_hook(0, hook)
+            return self._grad_fn._register_tensor_hook(self._output_nr, hook)
         # A leaf keeps its hooks itself: its AccumulateGrad node is held weakly and may not exist yet.
         hooks = self.__dict__.setdefault("_leaf_hooks", [])
         prehook = tensor_prehook(0, hook)
@@ -231,9 +233,9 @@ class Tensor:
         return node
 
     def _edge(self):
-        """Where a gradient for this tensor goes: (grad_fn, 0) or (its AccumulateGrad, 0)."""
+        """Where a gradient for this tensor goes: (grad_fn, output_nr) or (its AccumulateGrad, 0)."""
         grad_fn = self.grad_fn if self._base is not None else self._grad_fn
-        return (grad_fn, 0) if grad_fn is not None else (self._grad_accumulator(), 0)
+        return (grad_fn, self._output_nr) if grad_fn is not None else (self._grad_accumulator(), 0)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into each leaf's `.grad` (see `tapegrad.autograd.backward`)."""
@@ -511,11 +513,14 @@ class Tensor:
         self._counter.value += 1
         if recording:
             self._grad_fn = result._grad_fn
+            if self._output_nr != result._output_nr:
+                self._output_nr = result._output_nr
             self._requires_grad = True
             if self._retains_grad:  # the retained gradient is now the new value's
                 retain, handle = self.__dict__["_retain_hook"]
                 handle.remove()
-                self.__dict__["_retain_hook"] = (retain, self._grad_fn._register_tensor_hook(0, retain))
+                handle = self._grad_fn._register_tensor_hook(self._output_nr, retain)
+                self.__dict__["_retain_hook"] = (retain, handle)
         return self
 
     def zero_(self):

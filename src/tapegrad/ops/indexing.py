@@ -211,6 +211,8 @@ def write_region(target, view_fn, index, value):
     region[index] = value_data
     target._counter.value += 1
     target._grad_fn = node
+    if target._output_nr:
+        target._output_nr = 0
     target._requires_grad = True
 
 
@@ -278,6 +280,8 @@ def rederive_view(view, base):
         previous, _state.enabled = _state.enabled, True
         try:
             view._grad_fn = _view_of_base(base, view._view_fn)._grad_fn
+            if view._output_nr:
+                view._output_nr = 0
         finally:
             _state.enabled = previous
         view._requires_grad = True
