@@ -142,12 +142,12 @@ def _scaled_sin(lib, scale, detach_in_backward=False):
 def test_wrong_first_derivative_is_caught(lib):
     bad = _scaled_sin(lib, 1.1)
     with pytest.raises(AssertionError) as info:
-        check_op(lambda L, x: bad(x), [(3, 4)], lib=lib)
+        check_op(lambda L, x: bad(x), [(3, 4)], lib=lib, compare_torch=False)
     msg = str(info.value)
     assert "first-order" in msg and "order=1" in msg and "(3, 4)" in msg and "bad(x)" in msg
     # ... while the same Function with a correct backward passes at order 2.
     good = _scaled_sin(lib, 1.0)
-    check_op(lambda L, x: good(x), [(3, 4)], lib=lib, order=2)
+    check_op(lambda L, x: good(x), [(3, 4)], lib=lib, order=2, compare_torch=False)
 
 
 def test_wrong_gradient_for_one_broadcast_input_is_caught(lib):
@@ -166,14 +166,14 @@ def test_wrong_gradient_for_one_broadcast_input_is_caught(lib):
             return (grad * y).sum(1, keepdim=True), (grad * x).mean(0)
 
     with pytest.raises(AssertionError, match="order=1"):
-        check_op(lambda L, x, y: BadMul.apply(x, y), [(3, 1), (4,)], lib=lib)
+        check_op(lambda L, x, y: BadMul.apply(x, y), [(3, 1), (4,)], lib=lib, compare_torch=False)
 
 
 def test_wrong_second_derivative_is_caught(lib):
     bad = _scaled_sin(lib, 1.0, detach_in_backward=True)
-    check_op(lambda L, x: bad(x), [(5,)], lib=lib, order=1)  # first order is right
+    check_op(lambda L, x: bad(x), [(5,)], lib=lib, order=1, compare_torch=False)  # first order is right
     with pytest.raises(AssertionError) as info:
-        check_op(lambda L, x: bad(x), [(5,)], lib=lib, order=2)
+        check_op(lambda L, x: bad(x), [(5,)], lib=lib, order=2, compare_torch=False)
     assert "second-order" in str(info.value) and "order=2" in str(info.value)
 
 

@@ -79,6 +79,7 @@ class Tensor:
     _grad_req = "add"       # MXNet's face may set "write"
     _output_nr = 0          # which output of its grad_fn this tensor is (nodes may have several)
     _fw_tangents = None     # forward-mode AD: {level: tangent}, set by autograd/forward_ad.py
+    _post_accumulate_hooks = None  # a leaf's hook(tensor) list, run by AccumulateGrad
     __array_priority__ = 1000  # `ndarray * tensor` calls Tensor.__rmul__, as with PyTorch tensors
 
     def __init_subclass__(cls, **kwargs):
@@ -223,6 +224,33 @@ class Tensor:
         prehook = tensor_prehook(0, hook)
         hooks.append(prehook)
         return RemovableHandle(hooks, prehook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) runs after a backward pass has accumulated into this leaf's `.grad`.
+
+        Example:
+            >>> w = tapegrad.tensor(1.0, requires_grad=True)
+            >>> h = w.register_post_accumulate_grad_hook(lambda t: print("grad", t.grad))
+            >>> (w * 3).backward()
+            grad tensor(3.)
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        hooks = self.__dict__.setdefault("_post_accumulate_hooks", [])
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    def is_inference(self):
+        """Whether this is an inference tensor. Always False: tapegrad's `inference_mode` works
+        as `no_grad` and does not mark the tensors made inside it (see grad_mode.inference_mode).
+
+        Example:
+            >>> tapegrad.ones(2).is_inference()
+            False
+        """
+        return False
 
     def _grad_accumulator(self):
         """This leaf's AccumulateGrad node, shared by all its uses (kept weakly, as PyTorch does)."""

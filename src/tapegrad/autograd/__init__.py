@@ -9,6 +9,8 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,  # noqa: F
                         is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .engine import run_backward
 from .graph import Node, accumulate_into
+from .function import Function, FunctionCtx, once_differentiable
+from .anomaly_mode import detect_anomaly, is_anomaly_enabled, set_detect_anomaly  # noqa: F401
 
 
 def Variable(data, requires_grad=False, volatile=False):
@@ -170,5 +172,11 @@ def _zeros_like(array):
     return B.xp.zeros(array.shape, dtype=array.dtype)
 
 
-__all__ = ["Variable", "backward", "grad", "Node", "no_grad", "enable_grad", "set_grad_enabled",
+__all__ = ["Variable", "backward", "grad", "Node", "Function", "FunctionCtx", "once_differentiable",
+           "no_grad", "enable_grad", "set_grad_enabled",
            "inference_mode", "is_grad_enabled"]
+
+from . import functional  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+
+__all__ += ["functional", "gradcheck", "gradgradcheck"]

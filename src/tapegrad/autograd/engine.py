@@ -4,11 +4,16 @@ One pass: count each reachable node's consumers (explicit stack, no recursion, s
 million nodes deep works), then pop ready nodes from a heap keyed by creation order, latest first,
 as PyTorch orders them. A node is ready once every consumer has sent its gradient, so it runs once,
 with the sum. Its buffer is dropped and its saved tensors freed as soon as it has run.
+
+Anomaly mode (see anomaly_mode.py) is read once per pass; its checks share the per-node test of
+the rare paths with `captures`, so the plain loop pays nothing for it.
 """
 import gc
+import warnings
 from heapq import heapify, heappop, heappush
 
 from .. import _backend as B
+from .anomaly_mode import _anomaly
 from .grad_mode import _state
 from .graph import AccumulateGrad
 
@@ -40,6 +45,8 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
     ready = [(-node.seq, node) for node in buffers if dependencies.get(node, 0) == 0]
     heapify(ready)
     restricted = captures is not None
+    checking = _anomaly.enabled  # anomaly mode: looked at once per pass, see anomaly_mode
+    special = restricted or checking  # one test per node covers both rare paths
     previous_mode = _state.enabled
     _state.enabled = create_graph  # create_graph is grad mode during backward
     quiet = B.xp.errstate(divide="ignore", invalid="ignore", over="ignore")  # inf/nan as PyTorch: no warnings
@@ -54,13 +61,16 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
             grads = buffers.pop(node)
             if node._pre_hooks:
                 grads = _call_pre_hooks(node, grads)
-            if restricted:
-                if node in capture_slots:
-                    for slot, index in capture_slots[node]:
-                        captured[index] = grads[slot]
-                if node not in runs or (not accumulate and type(node) is AccumulateGrad):
-                    continue
-            grads_in = node.apply(grads)
+            if special:
+                if restricted:
+                    if node in capture_slots:
+                        for slot, index in capture_slots[node]:
+                            captured[index] = grads[slot]
+                    if node not in runs or (not accumulate and type(node) is AccumulateGrad):
+                        continue
+                grads_in = _checked_apply(node, grads) if checking else node.apply(grads)
+            else:
+                grads_in = node.apply(grads)
             if node._hooks:
                 grads_in = _call_hooks(node, grads_in, grads)
             if not retain_graph:
@@ -92,6 +102,26 @@ def run_backward(roots, root_grads, *, retain_graph=False, create_graph=False,
         quiet.__exit__(None, None, None)
         _state.enabled = previous_mode
     return captured
+
+
+def _checked_apply(node, grads):
+    """node.apply under anomaly mode: name the forward call of a failing node, reject NaN."""
+    try:
+        grads_in = node.apply(grads)
+        if _anomaly.check_nan:
+            for i, grad in enumerate(grads_in):
+                if grad is None:
+                    continue
+                array = getattr(grad, "_data", grad)
+                if array.dtype.kind in "fc" and B.xp.isnan(array).any():
+                    raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+    except Exception:
+        trace = node.__dict__.get("_anomaly_trace")
+        if trace is not None:
+            warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that caused "
+                          f"the error:\n{trace}", UserWarning, stacklevel=2)
+        raise
+    return grads_in
 
 
 def _count_dependencies(starts):

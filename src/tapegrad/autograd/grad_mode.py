@@ -120,7 +120,17 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like `no_grad` (tapegrad has no separate inference tensors); `inference_mode(False)` is a no-op."""
+    """Like `no_grad` (tapegrad has no separate inference tensors); `inference_mode(False)` is a no-op.
+
+    Tensors made inside are not marked: `Tensor.is_inference()` is always False, and the
+    inference-tensor errors of PyTorch (e.g. requires_grad_ on one outside the mode) are not raised.
+
+    Example:
+        >>> with tapegrad.inference_mode():
+        ...     y = tapegrad.ones(2, requires_grad=True) * 2
+        >>> y.requires_grad
+        False
+    """
 
     def __init__(self, mode=True):
         self.mode = bool(mode) if not callable(mode) else True

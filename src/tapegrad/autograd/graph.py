@@ -14,13 +14,23 @@ held by nobody else, so it becomes `.grad` without a copy (PyTorch steals such g
 holds because every array a rule returns is either new or a view: the registry turns a rule that
 passes `g` on unchanged into `g.view()`, and the engine hands the user's `gradient` on as a view.
 A rule must never return a saved array itself.
+
+NOTE [saved tensor hooks]: inside `saved_tensors_hooks(pack, unpack)` a SavedTensor keeps
+`pack(tensor)` instead of the tensor, and gives `unpack(packed)` back when a rule needs it. Such a
+SavedTensor has `version == -1` (no real version is negative), which sends the registry's inlined
+fast path to `unpack()`; no in-place check is made for it (the hooks own the value, as in PyTorch).
+While no hooks are active the only cost is one test of a module global per saved tensor.
 """
 import itertools
+import os
 import sys
+import threading
+import traceback
 
 from .. import _backend as B
 from .. import _errors
 from .._dtype import legacy_name, from_np
+from .anomaly_mode import _anomaly
 from .grad_mode import _state
 
 _sequence = itertools.count()
@@ -159,7 +169,14 @@ class AccumulateGrad(Node):
         self.seq = sys.maxsize - next(_sequence)
 
     def apply(self, grad_outputs):
-        accumulate_into(self.variable, grad_outputs[0])
+        variable = self.variable
+        accumulate_into(variable, grad_outputs[0])
+        hooks = variable._post_accumulate_hooks
+        if hooks and grad_outputs[0] is not None:
+            for hook in list(hooks):
+                result = hook(variable)
+                if result is not None:
+                    raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
         return ()
 
 
@@ -190,6 +207,21 @@ def accumulate_into(variable, grad):
         old._counter.value += 1
 
 
+_OUTPUT = "output"  # SavedTensor.tensor of a packed saved output (see NOTE [saved tensor hooks])
+
+
+class _KeepRef:
+    """A strong stand-in for a weak reference: `ref()` gives the object."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __call__(self):
+        return self.obj
+
+
 def _tensor_class():
     from .._tensor import Tensor
     return Tensor
@@ -203,7 +235,7 @@ class SavedTensor:
     Tensor is needed (create_graph), one is rebuilt around the array with the node as its grad_fn.
     """
 
-    __slots__ = ("tensor", "data", "counter", "version", "released")
+    __slots__ = ("tensor", "data", "counter", "version", "released", "unpack_hook")
 
     def __init__(self, tensor, data, counter):
         self.tensor = tensor
@@ -211,10 +243,50 @@ class SavedTensor:
         self.counter = counter
         self.version = counter.value
         self.released = False
+        if _hooks_active:  # NOTE [saved tensor hooks]
+            self._pack(_hook_stack())
+
+    def _pack(self, stack):
+        hooks = next((entry for entry in reversed(stack or ()) if type(entry) is tuple), None)
+        if hooks is None:  # only disable_saved_tensors_hooks blocks are open
+            return
+        pack_hook, self.unpack_hook = hooks
+        tensor = self.tensor
+        if tensor is None:  # a saved output: the hook sees a Tensor of its value
+            tensor = _tensor_class()._make(self.data)
+            self.tensor = _OUTPUT
+        else:  # keep only where the input's gradient goes (its edge), as PyTorch does
+            self.tensor = tensor._edge() if tensor._requires_grad else None
+        self.data = pack_hook(tensor)
+        self.version = -1
+
+    def _unpack_hooked(self, node, as_tensor):
+        value = self.unpack_hook(self.data)
+        Tensor = _tensor_class()
+        if not isinstance(value, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(value).__name__}")
+        if not as_tensor:
+            return value._data
+        # create_graph: the unpacked value goes back on the saved tensor's place in the graph
+        edge = self.tensor
+        if edge is None:
+            return value.detach()
+        if edge is _OUTPUT:
+            edge = (node, 0)
+        out = Tensor._make(value._data, grad_fn=edge[0])
+        if type(edge[0]) is AccumulateGrad:  # a leaf: gradients go to the original leaf's node
+            out._grad_fn = None
+            out._accumulator = _KeepRef(edge[0])
+        elif edge[1]:
+            out._output_nr = edge[1]
+        return out
 
     def unpack(self, node, as_tensor):
         if self.released:
             raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.version == -1:
+            return self._unpack_hooked(node, as_tensor)
         if self.counter.value != self.version:
             raise RuntimeError(self._modified_message(node))
         if not as_tensor:
@@ -242,3 +314,96 @@ class SavedTensor:
         return _errors.MODIFIED_INPLACE.format(
             type_name=legacy_name(from_np(self.data.dtype)), shape=shape, producer=producer,
             version=self.counter.value, expected=self.version)
+
+
+# ---- saved tensor hooks ------------------------------------------------------------------------
+
+class _HookState(threading.local):
+    stack = None
+
+
+_hook_state = _HookState()
+_hooks_active = 0  # how many saved_tensors_hooks / disable blocks are open, in any thread
+
+
+def _hook_stack():
+    return _hook_state.stack
+
+
+class saved_tensors_hooks:
+    """Pack every tensor a node saves with `pack_hook`, unpack it with `unpack_hook` in backward.
+
+    Example:
+        >>> def pack(t): return t.detach().numpy().copy()
+        >>> def unpack(a): return tapegrad.from_numpy(a)
+        >>> x = tapegrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> with tapegrad.autograd.graph.saved_tensors_hooks(pack, unpack):
+        ...     y = (x * x).sum()
+        >>> y.backward(); x.grad
+        tensor([2., 4.])
+    """
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook, self.unpack_hook = pack_hook, unpack_hook
+
+    def __enter__(self):
+        _push((self.pack_hook, self.unpack_hook))
+        return self
+
+    def __exit__(self, *exc):
+        _pop()
+
+
+class disable_saved_tensors_hooks:
+    """Make `saved_tensors_hooks` (and saving under one) raise `error_message` in this block.
+
+    Example:
+        >>> with tapegrad.autograd.graph.disable_saved_tensors_hooks("not here"):  # doctest: +SKIP
+        ...     with tapegrad.autograd.graph.saved_tensors_hooks(id, id): pass
+        RuntimeError: not here
+    """
+
+    def __init__(self, error_message):
+        self.error_message = error_message
+
+    def __enter__(self):
+        _push(self.error_message)
+        return self
+
+    def __exit__(self, *exc):
+        _pop()
+
+
+def _push(entry):
+    global _hooks_active
+    stack = _hook_state.stack
+    if stack is None:
+        stack = _hook_state.stack = []
+    if stack and isinstance(stack[-1], str) and not isinstance(entry, str):
+        raise RuntimeError(stack[-1])
+    stack.append(entry)
+    _hooks_active += 1
+
+
+def _pop():
+    global _hooks_active
+    _hook_state.stack.pop()
+    _hooks_active -= 1
+
+
+# ---- anomaly mode --------------------------------------------------------------------------------
+
+def note_creation(node):
+    """Record where `node` was made, when anomaly mode is on (see `anomaly_mode`).
+
+    Example:
+        >>> note_creation(node)  # doctest: +SKIP
+    """
+    if _anomaly.enabled:
+        # the user's frames only: tapegrad's own calls would bury the line that made the node
+        frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith(_PACKAGE_DIR)]
+        node._anomaly_trace = "".join(traceback.format_list(frames))
+    return node
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

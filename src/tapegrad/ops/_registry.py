@@ -23,13 +23,19 @@ from .. import _dtype as D
 from .. import _errors
 from .._tensor import Tensor, _make, _tensor_types
 from ..autograd.grad_mode import _state
-from ..autograd.graph import Node, SavedTensor, VersionCounter, _sequence
+from ..autograd.anomaly_mode import _anomaly
+from ..autograd.graph import Node, SavedTensor, VersionCounter, _sequence, note_creation
 
 xp = B.xp
 ndarray = B.ndarray
 REGISTRY = {}  # public name -> OpDef, for the generic op tests
 _SCALARS = (int, float, bool)
 _CPP_NAMED = {"CopyBackwards"}  # nodes whose name() PyTorch prefixes with its C++ namespace
+# Forward-mode AD (autograd/forward_ad.py): while a dual level is active every op call takes the
+# general path, which attaches the output's tangent. With no level, one global read per call.
+_forward_ad = False
+_fw_level = -1
+_fw_hook = None  # forward_ad's callback, told of each tensor given a tangent (to drop it on exit)
 
 
 class OpDef:
@@ -188,7 +194,7 @@ def _make_public(op, node_class, differentiable):
 
     def unary(*args, **kwargs):
         # The hot path of unary ops (x.exp()): no extra arguments, nothing to promote.
-        if kwargs or len(args) != 1:
+        if kwargs or len(args) != 1 or _forward_ad:
             return public(*args, **kwargs)
         x = args[0]
         if type(x) not in _tensor_types:
@@ -205,7 +211,7 @@ def _make_public(op, node_class, differentiable):
 
     def binary(*args, **kwargs):
         # The hot path of binary ops (x * y, x * 2.0): float tensors of one dtype, or a Python number.
-        if kwargs or len(args) != 2:
+        if kwargs or len(args) != 2 or _forward_ad:
             return public(*args, **kwargs)
         a, b = args
         ta = type(a) in _tensor_types
@@ -276,11 +282,60 @@ def _make_public(op, node_class, differentiable):
             result = _record(op, node_class, inputs, arrays, out, extras, kwargs)
         if view:
             _mark_view(result, inputs[0], out, extras, kwargs, forward)
+        if _forward_ad and differentiable:
+            _attach_tangent(op, inputs, arrays, out, extras, kwargs, result)
         return result
 
     if view or promote == "none":
         return public
     return unary if n == 1 else binary if n == 2 else public
+
+
+def _attach_tangent(op, inputs, arrays, out, extras, kwargs, result):
+    """Forward-mode AD: give `result` the tangent the op's JVP rule computes from its inputs'.
+
+    A saved output of the node is rebuilt as a Tensor carrying the tangent too, so that derivative
+    rules run with create_graph (forward-over-reverse) see the output's tangent.
+    """
+    if out.dtype.kind not in "fc":
+        return
+    level = _fw_level
+    tangents = []
+    found = False
+    for a, array in zip(inputs, arrays):
+        tangent = None
+        if type(a) in _tensor_types and a._fw_tangents is not None:
+            tangent = a._fw_tangents.get(level)
+            if tangent is not None:
+                found = True
+                tangent = tangent._data
+                if type(array) is ndarray and tangent.dtype != array.dtype and array.dtype.kind in "fc":
+                    tangent = tangent.astype(array.dtype)
+        tangents.append(tangent)
+    if not found:
+        return
+    tangent = apply_jvp(op, arrays, tangents, out, extras, kwargs)
+    if tangent is None:
+        return
+    if type(tangent) is not ndarray:
+        tangent = xp.asarray(tangent)
+    if tangent.dtype != out.dtype:
+        tangent = tangent.astype(out.dtype)
+    if tangent.shape != out.shape:
+        tangent = xp.broadcast_to(tangent, out.shape)
+    tangent = _make(tangent)
+    result.__dict__["_fw_tangents"] = {level: tangent}
+    _fw_hook(result)
+    node = result._grad_fn
+    saved = node._saved if node is not None else None
+    if saved:
+        for k, value in enumerate(saved):
+            if type(value) is SavedTensor and value.tensor is None and value.data is out:
+                carrier = _make(out, grad_fn=node)
+                carrier._counter = value.counter
+                carrier.__dict__["_fw_tangents"] = {level: tangent}
+                _fw_hook(carrier)
+                value.tensor = carrier
 
 
 def _broadcast_error(error, a, b):
@@ -341,7 +396,7 @@ def _record(op, node_class, inputs, arrays, out, extras, kwargs):
         if type(a) in _tensor_types and a._requires_grad:
             needs.append(True)
             grad_fn = a._grad_fn if a._base is None else a.grad_fn  # a view may need re-deriving
-            edges.append((grad_fn, 0) if grad_fn is not None else (a._grad_accumulator(), 0))
+            edges.append((grad_fn, a._output_nr) if grad_fn is not None else (a._grad_accumulator(), 0))
             array = arrays[i]
             if array.shape != out_shape:  # broadcast: reduce the gradient back (decided now)
                 shapes = shapes or [None] * len(inputs)
@@ -357,6 +412,8 @@ def _record(op, node_class, inputs, arrays, out, extras, kwargs):
     node = object.__new__(node_class)  # Node.__init__, inline
     node.next_edges = tuple(edges)
     node.seq = next(_sequence)
+    if _anomaly.enabled:  # keep the forward traceback for backward's error report
+        note_creation(node)
     if shapes is not None:
         node._shapes = shapes
     if dtypes is not None:
