@@ -141,3 +141,21 @@ def test_errors_match_torch(case):
 def test_raise_exception_false_returns_false(lib):
     f = lambda a: a.detach() + a * 0 + a.detach() ** 2  # noqa: E731
     assert lib.autograd.gradcheck(f, (_x(lib),), raise_exception=False) is False
+
+
+def test_gradcheck_catches_a_wrong_custom_function(lib):
+    class WrongCube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 2 * x ** 2  # should be 3 x^2
+
+    x = lib.tensor([0.5, -1.25], dtype=lib.float64, requires_grad=True)
+    assert lib.autograd.gradcheck(WrongCube.apply, (x,), raise_exception=False) is False
+    with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect to input 0"):
+        lib.autograd.gradcheck(WrongCube.apply, (x,))
