@@ -212,3 +212,13 @@ def test_float64_input(lib):
     (g,) = lib.autograd.grad(x.tanh().sum(), x)
     assert g.dtype == lib.float64
     assert_close(g, 1 - np.tanh([0.25, 0.5]) ** 2, atol=1e-14, rtol=1e-14)
+
+
+def test_is_grads_batched_gives_one_vjp_per_row(lib):
+    # each row of grad_outputs is one vector of a vector-Jacobian product
+    a = lib.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    rows = lib.tensor([[1., 0.], [0., 1.], [1., 1.]])
+    (batched,) = lib.autograd.grad(a.sin().sum(1), a, rows, is_grads_batched=True)
+    cos = np.cos([[1., 2.], [3., 4.]])
+    expected = np.stack([cos * np.array(r)[:, None] for r in ([1, 0], [0, 1], [1, 1])])
+    assert_close(batched, expected)

@@ -137,6 +137,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         (tensor(75., grad_fn=<MulBackward0>),)
     """
     from .._tensor import _make
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                             materialize_grads)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grads = _as_tuple(grad_outputs) if grad_outputs is not None else None
@@ -166,6 +169,22 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = _make(g if g.flags.writeable and g.base is None else g.copy())
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads):
+    """`grad(..., is_grads_batched=True)`: the first dim of each grad_output indexes a batch of VJPs.
+
+    PyTorch vectorises this with vmap; tapegrad runs one backward per batch entry (same results).
+    """
+    from .. import ops
+    grads = _as_tuple(grad_outputs)
+    size = grads[0].shape[0]
+    rows = [grad(outputs, inputs, tuple(g[i] for g in grads),
+                 retain_graph=True if i < size - 1 else retain_graph,  # the last one frees the graph
+                 create_graph=create_graph, allow_unused=allow_unused, materialize_grads=materialize_grads)
+            for i in range(size)]
+    return tuple(None if rows[0][j] is None else ops.stack([row[j] for row in rows])
+                 for j in range(len(rows[0])))
 
 
 def _zeros_like(array):
