@@ -11,6 +11,7 @@ import weakref
 from . import _backend as B
 from . import _dtype as D
 from . import _errors
+from ._device import CPU, Size, _check_device, device  # noqa: F401  (re-exported)
 from ._printing import format_tensor
 from .autograd.grad_mode import _state
 from .autograd.graph import AccumulateGrad, RemovableHandle, VersionCounter, tensor_prehook
@@ -19,48 +20,6 @@ xp = B.xp
 ndarray = B.ndarray
 
 
-class Size(tuple):
-    """A tensor's shape: a tuple that prints as `torch.Size([2, 3])`."""
-
-    def __repr__(self):
-        return f"torch.Size({list(self)})"
-
-    __str__ = __repr__
-
-    def numel(self):
-        n = 1
-        for d in self:
-            n *= d
-        return n
-
-
-class device:
-    """Where a tensor lives. Only 'cpu' exists until a GPU backend is added."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type="cpu", index=None):
-        if isinstance(type, device):
-            type, index = type.type, type.index
-        name, _, number = str(type).partition(":")
-        self.type = name
-        self.index = int(number) if number else index
-
-    def __repr__(self):
-        return f"device(type='{self.type}')" if self.index is None else \
-            f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self):
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other):  # as PyTorch: a device never equals a string
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self):
-        return hash((self.type, self.index))
-
-
-CPU = device("cpu")
 _tensor_types = set()  # Tensor and its subclasses (Parameter): a set lookup is faster than isinstance
 
 
@@ -78,6 +37,7 @@ class Tensor:
     _retains_grad = False
     _grad_req = "add"       # MXNet's face may set "write"
     _output_nr = 0          # which output of its grad_fn this tensor is (nodes may have several)
+    _is_inference = False   # made inside inference_mode(): PyTorch keeps such tensors out of autograd
     _fw_tangents = None     # forward-mode AD: {level: tangent}, set by autograd/forward_ad.py
     _post_accumulate_hooks = None  # a leaf's hook(tensor) list, run by AccumulateGrad
     __array_priority__ = 1000  # `ndarray * tensor` calls Tensor.__rmul__, as with PyTorch tensors
@@ -121,6 +81,8 @@ class Tensor:
             if requires_grad:
                 return self
             raise RuntimeError(_errors.REQUIRES_GRAD_NONLEAF)
+        if requires_grad and self._is_inference and not _state.inference:
+            raise RuntimeError(_errors.INFERENCE_REQUIRES_GRAD)
         if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(_errors.INTEGER_REQUIRES_GRAD_METHOD)
         self._requires_grad = bool(requires_grad)
@@ -243,14 +205,15 @@ class Tensor:
         return RemovableHandle(hooks, hook)
 
     def is_inference(self):
-        """Whether this is an inference tensor. Always False: tapegrad's `inference_mode` works
-        as `no_grad` and does not mark the tensors made inside it (see grad_mode.inference_mode).
+        """Whether this tensor was made inside `inference_mode()` (it can't join autograd later).
 
         Example:
-            >>> tapegrad.ones(2).is_inference()
-            False
+            >>> with tapegrad.inference_mode():
+            ...     t = tapegrad.ones(2)
+            >>> t.is_inference(), tapegrad.ones(2).is_inference()
+            (True, False)
         """
-        return False
+        return self._is_inference
 
     def _grad_accumulator(self):
         """This leaf's AccumulateGrad node, shared by all its uses (kept weakly, as PyTorch does)."""
@@ -516,6 +479,8 @@ class Tensor:
         snapshot of the old value (PyTorch's "original self"), so no gradient reads the new data.
         """
         recording = result._grad_fn is not None
+        if self._is_inference and not _state.inference:
+            raise RuntimeError(_errors.INFERENCE_INPLACE)
         if _state.enabled and self._requires_grad and self._grad_fn is None:
             raise RuntimeError(_errors.LEAF_INPLACE)
         if result._data.shape != self._data.shape:
@@ -600,13 +565,6 @@ def _snapshot_self(node, tensor):
             saved[i] = SavedTensor(old, old._data, old._counter)
 
 
-def _check_device(dev):
-    name = str(dev.type if isinstance(dev, device) else dev)
-    if not name.startswith("cpu"):
-        raise AssertionError("Torch not compiled with CUDA enabled" if name.startswith("cuda")
-                             else f"tapegrad runs on the CPU only; got device {name!r}")
-
-
 def _size_args(args):
     """Accept zeros(2, 3), zeros((2, 3)), zeros([2, 3]) and zeros(torch.Size([2, 3]))."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -619,6 +577,8 @@ def _init(t, data, grad_fn, requires_grad):
     t._requires_grad = requires_grad
     t._grad_fn = grad_fn
     t._counter = VersionCounter()
+    if _state.inference:
+        t._is_inference = True
 
 
 def _make(data, grad_fn=None, requires_grad=None):
@@ -628,6 +588,8 @@ def _make(data, grad_fn=None, requires_grad=None):
     t._requires_grad = grad_fn is not None if requires_grad is None else requires_grad
     t._grad_fn = grad_fn
     t._counter = VersionCounter()
+    if _state.inference:
+        t._is_inference = True
     return t
 
 

@@ -248,3 +248,30 @@ def test_requires_grad_flag_without_grad_inputs(lib):
     a = lib.tensor([1., 2.])
     y = a * 2
     assert not y.requires_grad and y.grad_fn is None
+
+
+def test_inference_tensors_stay_out_of_autograd(lib):
+    with lib.inference_mode():
+        t = lib.ones(3)
+        u = t * 2
+        u.add_(1)                                   # inside the mode: allowed
+    assert t.is_inference() and u.is_inference() and not lib.ones(2).is_inference()
+    assert not t.clone().is_inference()
+    w = lib.ones(3, requires_grad=True)
+    (w + t).sum().backward()                        # nothing saved: allowed
+    with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+        (w * t).sum().backward()                    # mul saves t for w's gradient
+    with pytest.raises(RuntimeError, match="Setting requires_grad=True on inference tensor outside"):
+        t.requires_grad_()
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside InferenceMode"):
+        t.add_(1)
+
+
+def test_failed_inplace_on_inference_tensor_changes_nothing():
+    # tapegrad checks before writing (PyTorch 2.13 writes, then raises)
+    import tapegrad
+    with tapegrad.inference_mode():
+        t = tapegrad.ones(2)
+    with pytest.raises(RuntimeError):
+        t.add_(1)
+    assert t.tolist() == [1.0, 1.0]

@@ -120,10 +120,9 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """Like `no_grad` (tapegrad has no separate inference tensors); `inference_mode(False)` is a no-op.
-
-    Tensors made inside are not marked: `Tensor.is_inference()` is always False, and the
-    inference-tensor errors of PyTorch (e.g. requires_grad_ on one outside the mode) are not raised.
+    """Like `no_grad`, and the tensors made inside are inference tensors (`is_inference()`): as in
+    PyTorch, outside the mode they cannot be saved for backward, require grad or change in place.
+    `inference_mode(False)` is a no-op.
 
     Example:
         >>> with tapegrad.inference_mode():

@@ -238,6 +238,8 @@ class SavedTensor:
     __slots__ = ("tensor", "data", "counter", "version", "released", "unpack_hook")
 
     def __init__(self, tensor, data, counter):
+        if tensor is not None and tensor._is_inference:
+            raise RuntimeError(_errors.INFERENCE_SAVED)
         self.tensor = tensor
         self.data = data
         self.counter = counter
