@@ -443,3 +443,40 @@ def test_repr_of_node_matches_torch():
         reprs.append(repr(y.grad_fn).split(" object at ")[0])
     assert reprs[0] == "<torch.autograd.function.MyExpBackward"
     assert len(set(reprs)) == 1
+
+
+def test_custom_jvp_in_forward_mode(lib):
+    # a Function's jvp gives its outputs' tangents; without one, PyTorch's NotImplementedError
+    import importlib
+    fw = importlib.import_module(lib.__name__ + ".autograd.forward_ad")
+
+    class Exp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            result = x.exp()
+            ctx.save_for_forward(result)
+            return result
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+        @staticmethod
+        def jvp(ctx, tangent):
+            (result,) = ctx.saved_tensors
+            return tangent * result
+
+    class NoJvp(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    with fw.dual_level():
+        dual = fw.make_dual(lib.tensor([0.0, 1.0]), lib.tensor([1.0, 3.0]))
+        assert_close(fw.unpack_dual(Exp.apply(dual) * 2).tangent, [2.0, 6 * np.e])
+        with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+            NoJvp.apply(dual)

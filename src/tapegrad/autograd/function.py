@@ -92,7 +92,12 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
-        """The tensors given to `save_for_backward`, after checking none was changed in place."""
+        """The tensors given to `save_for_backward`, after checking none was changed in place.
+
+        Inside `jvp`, the tensors given to `save_for_forward` (as in PyTorch).
+        """
+        if "_in_jvp" in self.__dict__:
+            return tuple(self.__dict__.get("_saved_for_forward", ()))
         saved = self._saved
         if saved is None:
             return tuple(self._to_save)
@@ -272,9 +277,35 @@ class Function:
                 output = cls.forward(ctx, *args, **kwargs)
         finally:
             _state.enabled = previous
-        if not recording:
-            return output
-        return _record(ctx, args, is_tensor, output)
+        result = _record(ctx, args, is_tensor, output) if recording else output
+        from . import forward_ad  # late: forward_ad needs the Tensor class
+        if forward_ad._current_level >= 0:
+            _forward_mode(cls, ctx, args, is_tensor, result, forward_ad)
+        return result
+
+
+def _forward_mode(cls, ctx, args, is_tensor, result, forward_ad):
+    """Inside a dual level: the outputs' tangents from the user's `jvp` (PyTorch's error without one)."""
+    tangents = [forward_ad._tangent(a) if t else None for t, a in zip(is_tensor, args)]
+    if all(t is None for t in tangents):
+        return
+    if cls.jvp is Function.jvp:
+        Function.jvp(ctx)  # raises PyTorch's NotImplementedError
+    tangents = [T._make(B.xp.zeros_like(a._data)) if t and tangent is None else tangent
+                for t, a, tangent in zip(is_tensor, args, tangents)]
+    ctx.__dict__["_in_jvp"] = True
+    previous = _state.enabled
+    _state.enabled = False
+    try:
+        out_tangents = cls.jvp(ctx, *tangents)
+    finally:
+        _state.enabled = previous
+        ctx.__dict__.pop("_in_jvp", None)
+    outputs = result if isinstance(result, tuple) else (result,)
+    out_tangents = out_tangents if isinstance(out_tangents, tuple) else (out_tangents,)
+    for out, tangent in zip(outputs, out_tangents):
+        if type(out) in T._tensor_types and tangent is not None:
+            forward_ad._set_tangent(out, tangent)
 
 
 def _record(ctx, args, is_tensor, output):
