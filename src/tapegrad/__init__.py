@@ -22,6 +22,8 @@ from .ops import *  # noqa: F401,F403  (the names listed in each ops module's PU
 from . import autograd  # noqa: F401
 from . import nn  # noqa: F401
 from . import linalg  # noqa: F401
+from . import optim  # noqa: F401
+from . import utils  # noqa: F401
 from .autograd import forward_ad as _forward_ad  # noqa: F401  (late: it needs Tensor; makes autograd.forward_ad work)
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
 from . import _legacy

@@ -165,7 +165,36 @@ class Module:
         return self.train(False)
 
     def to(self, *args, **kwargs):
+        """Cast floating parameters and buffers to a dtype (devices: only the CPU); returns self."""
+        from ... import _dtype as D
+        target = kwargs.get("dtype") or next((a for a in args if isinstance(a, D.dtype)), None)
+        if target is not None:
+            self._cast(target)
         return self
+
+    def _cast(self, dtype):
+        # in place, as PyTorch's module.to: the Parameter objects (and optimizers holding them) stay
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            if tensor._data.dtype.kind == "f":
+                tensor._data = tensor._data.astype(dtype.np)
+                if tensor._grad is not None:
+                    tensor._grad._data = tensor._grad._data.astype(dtype.np)
+        return self
+
+    def double(self):
+        """Cast floating parameters and buffers to float64."""
+        from ... import _dtype as D
+        return self._cast(D.float64)
+
+    def float(self):
+        """Cast floating parameters and buffers to float32."""
+        from ... import _dtype as D
+        return self._cast(D.float32)
+
+    def half(self):
+        """Cast floating parameters and buffers to float16."""
+        from ... import _dtype as D
+        return self._cast(D.float16)
 
     def cpu(self):
         return self
