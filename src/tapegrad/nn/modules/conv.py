@@ -3,8 +3,8 @@ import math
 
 from ... import _creation
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import default_init
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d"]
@@ -51,12 +51,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = (self.in_channels // self.groups) * math.prod(self.kernel_size)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        default_init(self.weight, self.bias, (self.in_channels // self.groups) * math.prod(self.kernel_size))
 
     def extra_repr(self):
         n = self._dims

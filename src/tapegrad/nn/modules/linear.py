@@ -8,6 +8,15 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def default_init(weight, bias, fan_in):
+    """PyTorch's default for Linear and Conv: kaiming_uniform_(a=sqrt(5)) for the weight, the bias
+    uniform in +-1/sqrt(fan_in) (left as it is when fan_in is 0)."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None and fan_in > 0:
+        bound = 1 / math.sqrt(fan_in)
+        init.uniform_(bias, -bound, bound)
+
+
 class Flatten(Module):
     """Flatten dims start_dim..end_dim into one (by default all but the batch dim)."""
 
@@ -51,10 +60,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        default_init(self.weight, self.bias, self.in_features)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
